@@ -1,0 +1,118 @@
+"""ILEA Alumni Portal: the application factory."""
+from pathlib import Path
+
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale, lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Reachable without signing in: the portal is closed to everything else.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "static"}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config=None):
+    """Build the app from the environment, with `config` overriding it (tests)."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(config_module.INSTANCE_DIR))
+    app.config.update(config_module.from_environment())
+    app.config.update(config or {})
+    if app.config["PROXY_FIX_COUNT"]:
+        n = app.config["PROXY_FIX_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _init_login(app)
+
+    from . import admin, auth, cli, profiles, views
+    for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    cli.register(app)
+
+    app.before_request(_require_login)
+    app.after_request(_security_headers)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    return app
+
+
+def select_locale():
+    """A member's preferred language, else the visitor's cookie, else the browser's."""
+    from flask import current_app
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.preferred_language in languages:
+        return current_user.preferred_language
+    if request.cookies.get("lang") in languages:
+        return request.cookies["lang"]
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def _init_login(app):
+    from .models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(session_token):
+        # Suspended or dismissed members, and rotated tokens, no longer load: the request is anonymous.
+        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+        return user if user is not None and user.is_active else None
+
+
+def _require_login():
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return login_manager.unauthorized()
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_user.is_authenticated:
+        # Member pages hold closed-network content: keep them out of shared caches.
+        response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def _register_error_pages(app):
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template(f"errors/{code}.html"), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def _register_template_helpers(app):
+    from . import permissions
+    from .models import ACADEMIES, LANGUAGES, THREAD_KINDS
+    from .services import has_accepted_current_conduct
+
+    def conduct_accepted():
+        if "conduct_accepted" not in g:
+            g.conduct_accepted = (current_user.is_authenticated
+                                  and has_accepted_current_conduct(current_user))
+        return g.conduct_accepted
+
+    app.jinja_env.globals.update(
+        can=permissions, academies=ACADEMIES, thread_kinds=THREAD_KINDS, languages=LANGUAGES,
+        conduct_accepted=conduct_accepted, format_datetime=format_datetime, get_locale=get_locale,
+    )

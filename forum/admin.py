@@ -1,0 +1,88 @@
+"""Administration: categories, account requests, the Code of Conduct."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from . import permissions, services
+from .extensions import db
+from .forms import CategoryForm, ConductForm
+from .models import AccountRequest, Category
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def require_admin():
+    permissions.require(permissions.is_admin(current_user))
+
+
+@bp.route("/")
+def dashboard():
+    """The administrators' overview."""
+    return render_template("admin/dashboard.html", stats=services.portal_statistics())
+
+
+@bp.route("/categories")
+def categories():
+    """All categories in display order, archived ones included."""
+    return render_template("admin/categories.html", categories=services.visible_categories(current_user))
+
+
+def _slug_taken(form, category):
+    existing = db.session.scalar(db.select(Category.id).where(Category.slug == form.slug.data))
+    if existing is not None and (category is None or existing != category.id):
+        form.slug.errors.append(_("Another category already uses this address."))
+        return True
+    return False
+
+
+@bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+def edit_category(category_id):
+    """Create a category or rename and describe an existing one."""
+    category = db.get_or_404(Category, category_id) if category_id else None
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit() and not _slug_taken(form, category):
+        services.save_category(current_user, category, form.data)
+        flash(_("The category is saved."), "success")
+        return redirect(url_for("admin.categories"))
+    return render_template("admin/category_form.html", form=form, category=category)
+
+
+@bp.route("/categories/<int:category_id>/<any(up, down):direction>", methods=["POST"])
+def move_category(category_id, direction):
+    """Move a category one place up or down."""
+    services.move_category(current_user, db.get_or_404(Category, category_id), -1 if direction == "up" else 1)
+    return redirect(url_for("admin.categories"))
+
+
+@bp.route("/categories/<int:category_id>/<any(archive, restore):action>", methods=["POST"])
+def archive_category(category_id, action):
+    """Archive a category (read-only, hidden) or restore it."""
+    category = db.get_or_404(Category, category_id)
+    services.set_category_archived(current_user, category, action == "archive")
+    flash(_("The category is archived.") if action == "archive" else _("The category is restored."), "success")
+    return redirect(url_for("admin.categories"))
+
+
+@bp.route("/requests")
+def account_requests():
+    """Account requests filed from the contact form, newest first."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    requests = db.paginate(db.select(AccountRequest).order_by(AccountRequest.created_at.desc()),
+                           page=page, per_page=50, error_out=False)
+    return render_template("admin/requests.html", requests=requests)
+
+
+@bp.route("/conduct", methods=["GET", "POST"])
+def conduct():
+    """Publish a new version of the Code of Conduct; members are asked to accept it again."""
+    current = services.current_conduct()
+    form = ConductForm(obj=current)  # prefilled with the version in force, rules included
+    if form.validate_on_submit():
+        rules = [(entry.code.data, entry.title.data, entry.text.data) for entry in form.rules]
+        version = services.publish_conduct(current_user, form.title.data, form.introduction.data,
+                                           form.closing.data, rules)
+        flash(_("Version %(number)s of the Code of Conduct is published.", number=version.number), "success")
+        return redirect(url_for("auth.conduct"))
+    return render_template("admin/conduct.html", form=form, current=current)

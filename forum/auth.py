@@ -1,0 +1,109 @@
+"""Signing in and out, the Code of Conduct, and the public contact form."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from . import services
+from .extensions import limiter
+from .forms import AcceptConductForm, ContactForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(default_endpoint="forum.index"):
+    """The `next` target if it is a path on this site, else the default page."""
+    target = request.values.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc \
+            and "\\" not in target:
+        return target
+    return url_for(default_endpoint)
+
+
+def _login_account_key():
+    return "login-account:" + request.form.get("login", "").strip().lower()
+
+
+def _failed_login(response):
+    # A successful sign-in redirects; only the failures count towards the limit.
+    return response.status_code != 302
+
+
+def _login_limit():
+    return current_app.config["LOGIN_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_failed_login)
+def login():
+    """Sign in with username or e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(safe_next())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is None:
+            current_app.logger.warning("login failed for %r from %s", form.login.data, request.remote_addr)
+            flash(_("The username, e-mail or password is not correct."), "error")
+        elif not user.is_active:
+            current_app.logger.warning("login refused (%s) for %s", user.status, user.username)
+            flash(_("This account is not active. Contact the portal administrators."), "error")
+        else:
+            target = safe_next()
+            # A fresh session (and CSRF token) on sign-in: nothing planted before survives it.
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            services.record_login(user)
+            current_app.logger.info("login succeeded for %s from %s", user.username, request.remote_addr)
+            return redirect(target)
+    return render_template("auth/login.html", form=form, ign_url=current_app.config["IGN_URL"])
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Sign out everywhere: the member's session token is rotated."""
+    services.end_all_sessions(current_user)
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/conduct")
+def conduct():
+    """The Code of Conduct in force, with an accept button for members who have not yet."""
+    version = services.current_conduct()
+    form = AcceptConductForm(version=version.number if version else "")
+    accepted = current_user.is_authenticated and services.has_accepted_current_conduct(current_user)
+    return render_template("auth/conduct.html", version=version, form=form, accepted=accepted,
+                           next=safe_next())
+
+
+@bp.route("/conduct/accept", methods=["POST"])
+@login_required
+def accept_conduct():
+    """Record the member's acceptance of the version shown to them."""
+    form = AcceptConductForm()
+    if form.validate_on_submit() and form.version.data.isdigit() \
+            and services.accept_conduct(current_user, int(form.version.data)):
+        flash(_("Thank you. You have accepted the Code of Conduct."), "success")
+        return redirect(safe_next())
+    flash(_("The Code of Conduct has changed since you opened it. Please read it again."), "error")
+    return redirect(url_for("auth.conduct", next=safe_next()))
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def contact():
+    """Ask for an account, or for help with a forgotten username."""
+    form = ContactForm()
+    if form.validate_on_submit():
+        services.file_account_request(form.name.data, form.email.data, form.academy.data,
+                                      form.graduation_year.data, form.message.data)
+        flash(_("Thank you. The portal team will reply to you by e-mail."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/contact.html", form=form)

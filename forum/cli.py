@@ -1,0 +1,44 @@
+"""Command-line tasks: `flask create-admin`, `flask seed-portal`, `flask seed-demo`."""
+import click
+from sqlalchemy import or_, select
+
+from . import services
+from .extensions import db
+from .models import User
+
+
+def register(app):
+    @app.cli.command("seed-portal")
+    def seed_portal_command():
+        """Create the Code of Conduct and the categories (safe to repeat)."""
+        from .seed import seed_portal
+        created = seed_portal()
+        click.echo("Created: " + ", ".join(created) if created else "Nothing to do: already seeded.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Create demo accounts and content once; print how to sign in."""
+        from .demo import DEMO_ACCOUNTS, seed_demo
+        password = seed_demo()
+        click.echo("\nDemo accounts (password for all: %s)" % password)
+        for username, role, *_ in DEMO_ACCOUNTS:
+            click.echo(f"  {username:<10} {role}")
+
+    @app.cli.command("create-admin")
+    @click.option("--username", prompt=True)
+    @click.option("--email", prompt=True)
+    @click.option("--name", "display_name", prompt="Display name")
+    @click.password_option()
+    def create_admin_command(username, email, display_name, password):
+        """Create an administrator account, or promote an existing member."""
+        user = db.session.scalar(select(User).where(or_(User.username == username.lower(),
+                                                        User.email == email.lower())))
+        if user is not None:
+            user.role = "admin"
+            db.session.commit()
+            click.echo(f"{user.username} is now an administrator.")
+            return
+        if len(password) < 12:
+            raise click.BadParameter("use at least 12 characters", param_hint="password")
+        services.create_member(username, email, password, display_name, role="admin")
+        click.echo(f"Administrator {username.lower()} created.")

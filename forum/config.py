@@ -1,0 +1,82 @@
+"""Configuration read from the environment.
+
+Local use (`make run`, tests) works with no servers: SQLite under instance/, tasks in-process,
+mail written to files. Production (`APP_ENV=production`) refuses to start without a SECRET_KEY.
+"""
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _local_secret_key():
+    """A random key kept in instance/ so local sessions survive restarts; never used in production."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url():
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment():
+    """Build the configuration mapping from environment variables."""
+    production = os.environ.get("APP_ENV", "local") == "production"
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+        secret_key = _local_secret_key()
+    redis_url = os.environ.get("REDIS_URL", "")
+    return {
+        "APP_ENV": "production" if production else "local",
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", redis_url),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "PROXY_FIX_COUNT": int(os.environ.get("PROXY_FIX_COUNT", "0")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "ILEA Alumni Portal <no-reply@localhost>"),
+        "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail")),
+        "IGN_URL": os.environ.get("IGN_URL", "https://ign.ilea.example/"),
+        "PORTAL_URL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Long replies take a while to write: a token valid for the whole session, not one hour.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "LANGUAGES": ["en", "es", "fr", "th", "pt"],
+        "THREADS_PER_PAGE": int(os.environ.get("THREADS_PER_PAGE", "25")),
+        "POSTS_PER_PAGE": int(os.environ.get("POSTS_PER_PAGE", "20")),
+        "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 5 minutes"),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

@@ -1,0 +1,133 @@
+"""Input shape and validation. Forms never write."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from .models import ACADEMIES, LANGUAGES, THREAD_KINDS
+
+BODY_MAX = 20000
+FIRST_GRADUATION_YEAR = 1995  # ILEA Budapest opened in 1995
+
+
+def _academy_choices(blank):
+    return [("", blank)] + list(ACADEMIES.items())
+
+
+def _graduation_year():
+    return IntegerField(_l("Graduation year"), validators=[
+        Optional(),
+        NumberRange(min=FIRST_GRADUATION_YEAR, max=date.today().year + 1,
+                    message=_l("Enter a year between %(min)s and %(max)s.")),
+    ])
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Username or e-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(_l("E-mail"), validators=[
+        DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
+    academy = SelectField(_l("Academy"), choices=_academy_choices(_l("Choose your academy")),
+                          validators=[Optional()])
+    graduation_year = _graduation_year()
+    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
+
+
+class AcceptConductForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=80)])
+    academy = SelectField(_l("Academy"), choices=_academy_choices(_l("Not set")), validators=[Optional()])
+    class_session = StringField(_l("Class or session"), validators=[Optional(), Length(max=80)])
+    graduation_year = _graduation_year()
+    country = StringField(_l("Country"), validators=[Optional(), Length(max=80)])
+    agency = StringField(_l("Agency"), validators=[Optional(), Length(max=120)])
+    preferred_language = SelectField(_l("Preferred language"), choices=list(LANGUAGES.items()))
+    bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2000)],
+                        description=_l("Markdown is supported."))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=12, max=1024, message=_l("Use at least %(min)d characters."))])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two passwords do not match."))])
+
+
+def _body(label):
+    return TextAreaField(label, validators=[DataRequired(), Length(max=BODY_MAX)],
+                         description=_l("Markdown is supported: **bold**, *italic*, lists, > quotes, links."))
+
+
+class ThreadForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
+    kind = RadioField(_l("Kind"), choices=list(THREAD_KINDS.items()), default="discussion",
+                      validators=[InputRequired()])
+    body = _body(_l("Message"))
+
+
+class ReplyForm(FlaskForm):
+    body = _body(_l("Your reply"))
+
+
+class EditPostForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[Optional(), Length(min=5, max=200)])
+    body = _body(_l("Message"))
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    slug = StringField(_l("Address"), validators=[
+        DataRequired(), Length(max=60),
+        Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and hyphens."))],
+        description=_l("Appears in the link: /c/<address>"))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
+    group = SelectField(_l("Group"), choices=[
+        ("subject", _l("Subject areas")), ("academy", _l("Academies")), ("general", _l("General"))])
+    staff_only = BooleanField(_l("Only moderators and admins start threads here"))
+
+
+class ConductRuleForm(Form):
+    code = HiddenField(validators=[DataRequired(), Regexp(r"^[a-z0-9-]{1,40}$")])
+    title = StringField(_l("Rule"), validators=[DataRequired(), Length(max=200)])
+    text = TextAreaField(_l("Explanation"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ConductForm(FlaskForm):
+    """A new Code of Conduct version: the rules keep their codes, their wording may change."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    introduction = TextAreaField(_l("Introduction"), validators=[DataRequired(), Length(max=10000)])
+    closing = TextAreaField(_l("Closing statement"), validators=[DataRequired(), Length(max=5000)])
+    rules = FieldList(FormField(ConductRuleForm), min_entries=1)

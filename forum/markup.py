@@ -1,0 +1,123 @@
+"""Markdown written by members -> sanitized HTML; the only module that imports bleach or markdown-it."""
+import html
+import re
+from functools import partial
+from urllib.parse import unquote
+
+import bleach
+from bleach.linkifier import LinkifyFilter, build_url_re
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "strong", "em", "del", "s", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+})
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener"
+
+# "js-default" leaves raw HTML off, so anything a member types between angle brackets is
+# escaped text before bleach ever sees it. Images are off: the portal must work offline,
+# and a remote image would leak every reader's IP address to whoever chose its URL.
+# A MarkdownIt instance keeps no state between render() calls, so one is shared.
+_markdown = MarkdownIt("js-default").enable(["table", "strikethrough"]).disable("image")
+
+# LinkifyFilter runs after the sanitizer inside the Cleaner, so the links it creates are
+# never checked against ALLOWED_PROTOCOLS; its default pattern would turn "data:x.com" or
+# "ftp://x.com" into links. Only ever create http(s) links (plus mailto for e-mails).
+_url_re = build_url_re(protocols=["http", "https"])
+
+# Leading control characters, whitespace and backticks are ignored by browsers inside a
+# URL scheme ("java\tscript:", "\x01javascript:"); strip them before reading the scheme.
+_IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f-\xa0\s`]+")
+_SCHEME = re.compile(r"([^/?#:]*):")
+
+
+def _has_allowed_scheme(href):
+    """Tell whether a URL is relative or uses an allowed scheme, however it is disguised."""
+    # Stricter than a browser on purpose: entities and percent-escapes are decoded until
+    # nothing changes, so "jav&#x09;ascript:", markdown-it's "jav%09ascript:" and a
+    # double-encoded "&amp;#106;avascript:" all read as "javascript:" and are refused,
+    # even where a browser would take them for harmless relative paths.
+    normalized = href
+    for _ in range(5):
+        decoded = unquote(html.unescape(normalized))
+        if decoded == normalized:
+            break
+        normalized = decoded
+    else:
+        return False
+    match = _SCHEME.match(_IGNORED_IN_URL.sub("", normalized).lower())
+    return match is None or match.group(1) in ALLOWED_PROTOCOLS
+
+
+def _allow_link_attribute(tag, name, value):
+    """Keep href only with a safe scheme (bleach checks it again), and title and rel."""
+    if name == "href":
+        return _has_allowed_scheme(value)
+    return name in ("title", "rel")
+
+
+def _set_link_rel(attrs, new=False):
+    """Give every link, typed in Markdown or linkified, rel="nofollow noopener"."""
+    # Links made by the linkifier never went through the sanitizer: check them here.
+    href = attrs.get((None, "href"))
+    if href is not None and not _has_allowed_scheme(href):
+        del attrs[(None, "href")]
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+def _cleaner():
+    """Build a Cleaner with our allowlist; Cleaner objects are not thread-safe, so one per call."""
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes={"a": _allow_link_attribute, "ol": ["start"]},
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        # Linkify in the same pass: a second pass over cleaned HTML re-parses it and can
+        # turn sanitized text back into markup. URLs inside code stay literal.
+        filters=[partial(
+            LinkifyFilter,
+            callbacks=[_set_link_rel],
+            skip_tags={"pre", "code"},
+            parse_email=True,
+            url_re=_url_re,
+        )],
+    )
+
+
+def render_markdown(source):
+    """Render a member's Markdown to sanitized HTML, safe only in HTML element context."""
+    if not source:
+        return ""
+    return _cleaner().clean(_markdown.render(source))
+
+
+def render_plain_excerpt(source, length=200):
+    """Return plain text (not HTML: let Jinja escape it) of at most `length` characters."""
+    if not source:
+        return ""
+    text_html = bleach.clean(_markdown.render(source), tags=set(), strip=True, strip_comments=True)
+    text = " ".join(html.unescape(text_html).split())
+    if len(text) <= length:
+        return text
+    # Leave room for the ellipsis and cut back to the last whole word when there is one.
+    cut = text[: max(length - 1, 0)]
+    if not text[len(cut)].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&])")
+
+
+def quote_markdown(source, author):
+    """Return Markdown quoting `source` as a blockquote headed by "**author:**"."""
+    author = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join((author or "").split()))
+    lines = [f"> **{author}:**"]
+    # Split only where Markdown sees line ends (str.splitlines also eats \u2028, \x0c...).
+    for line in re.split(r"\r\n|\r|\n", (source or "").rstrip("\r\n")):
+        lines.append(f"> {line}" if line.strip() else ">")
+    return "\n".join(lines) + "\n\n"

@@ -1,0 +1,254 @@
+"""The forum's data: members, the Code of Conduct, categories, threads and posts.
+
+Models hold data and small derived properties; they never commit (services own transactions).
+Times are naive UTC everywhere, so SQLite and PostgreSQL compare them the same way.
+"""
+import re
+import secrets
+import unicodedata
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Index, UniqueConstraint
+
+from .extensions import db
+
+ACADEMIES = {
+    "budapest": _l("ILEA Budapest"),
+    "bangkok": _l("ILEA Bangkok"),
+    "gaborone": _l("ILEA Gaborone"),
+    "san-salvador": _l("ILEA San Salvador"),
+    "roswell": _l("ILEA Roswell"),
+}
+THREAD_KINDS = {
+    "discussion": _l("Discussion"),
+    "story": _l("Story"),
+    "best_practice": _l("Best practice"),
+}
+LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "th": "ไทย", "pt": "Português"}
+ROLES = ("member", "moderator", "admin")
+STATUSES = ("active", "suspended", "dismissed")
+
+
+def utcnow():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_session_token():
+    return secrets.token_urlsafe(32)
+
+
+def slugify(text):
+    """ASCII slug for URLs; titles in Thai simply get no suffix."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(32), nullable=False, unique=True)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    password_hash = db.Column(db.String(255))
+    # Flask-Login identifies sessions and remember-me cookies by this token, not by the id,
+    # so rotating it ends every session of the member at once.
+    session_token = db.Column(db.String(64), nullable=False, unique=True, default=new_session_token)
+    role = db.Column(db.String(16), nullable=False, default="member")
+    status = db.Column(db.String(16), nullable=False, default="active")
+    display_name = db.Column(db.String(80), nullable=False)
+    academy = db.Column(db.String(16))
+    class_session = db.Column(db.String(80))
+    graduation_year = db.Column(db.Integer)
+    country = db.Column(db.String(80))
+    agency = db.Column(db.String(120))
+    preferred_language = db.Column(db.String(5), nullable=False, default="en")
+    bio_source = db.Column(db.Text, nullable=False, default="")
+    bio_html = db.Column(db.Text, nullable=False, default="")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_login_at = db.Column(db.DateTime)
+
+    def get_id(self):
+        return self.session_token
+
+    @property
+    def is_active(self):
+        return self.status == "active"
+
+    @property
+    def is_moderator(self):
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    @property
+    def academy_name(self):
+        return ACADEMIES.get(self.academy, "")
+
+    def __repr__(self):
+        return f"<User {self.username}>"
+
+
+class ConductVersion(db.Model):
+    """One published version of the Code of Conduct; the highest number is in force."""
+
+    __tablename__ = "conduct_versions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    number = db.Column(db.Integer, nullable=False, unique=True)
+    title = db.Column(db.String(200), nullable=False)
+    introduction = db.Column(db.Text, nullable=False)
+    closing = db.Column(db.Text, nullable=False)
+    published_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    published_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+
+    rules = db.relationship(
+        "ConductRule", back_populates="version", order_by="ConductRule.position", lazy="selectin"
+    )
+
+
+class ConductRule(db.Model):
+    """An unacceptable-conduct rule; `code` stays the same across versions so reports can cite it."""
+
+    __tablename__ = "conduct_rules"
+    __table_args__ = (UniqueConstraint("version_id", "code"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    version_id = db.Column(db.Integer, db.ForeignKey("conduct_versions.id"), nullable=False)
+    code = db.Column(db.String(40), nullable=False)
+    position = db.Column(db.Integer, nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+    text = db.Column(db.Text, nullable=False)
+
+    version = db.relationship("ConductVersion", back_populates="rules")
+
+
+class ConductAcceptance(db.Model):
+    __tablename__ = "conduct_acceptances"
+    __table_args__ = (UniqueConstraint("user_id", "version_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    version_id = db.Column(db.Integer, db.ForeignKey("conduct_versions.id"), nullable=False)
+    accepted_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(60), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    description = db.Column(db.String(500), nullable=False, default="")
+    # subject / academy / general: how the home page groups the boards.
+    group = db.Column(db.String(16), nullable=False, default="general")
+    position = db.Column(db.Integer, nullable=False, default=0)
+    staff_only = db.Column(db.Boolean, nullable=False, default=False)
+    archived = db.Column(db.Boolean, nullable=False, default=False)
+    thread_count = db.Column(db.Integer, nullable=False, default=0)
+    post_count = db.Column(db.Integer, nullable=False, default=0)
+    last_activity_at = db.Column(db.DateTime)
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+    __table_args__ = (
+        Index("ix_threads_category_listing", "category_id", "pinned", "last_activity_at", "id"),
+        Index("ix_threads_category_kind_listing", "category_id", "kind", "last_activity_at", "id"),
+        Index("ix_threads_activity", "last_activity_at", "id"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    category_id = db.Column(db.Integer, db.ForeignKey("categories.id"), nullable=False)
+    author_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    title = db.Column(db.String(200), nullable=False)
+    kind = db.Column(db.String(16), nullable=False, default="discussion")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_activity_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_poster_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    # Counters kept by the services so lists never count rows.
+    post_count = db.Column(db.Integer, nullable=False, default=0)
+    reply_count = db.Column(db.Integer, nullable=False, default=0)
+    view_count = db.Column(db.Integer, nullable=False, default=0)
+    pinned = db.Column(db.Boolean, nullable=False, default=False)
+    locked = db.Column(db.Boolean, nullable=False, default=False)
+
+    category = db.relationship("Category")
+    author = db.relationship("User", foreign_keys=[author_id])
+    last_poster = db.relationship("User", foreign_keys=[last_poster_id])
+
+    @property
+    def slug(self):
+        return slugify(self.title)
+
+    @property
+    def kind_label(self):
+        return THREAD_KINDS.get(self.kind, self.kind)
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("thread_id", "number"),
+        Index("ix_posts_author_created", "author_id", "created_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    thread_id = db.Column(db.Integer, db.ForeignKey("threads.id"), nullable=False)
+    # Position in the thread (1 = opening post); pages are ranges of numbers, so no OFFSET scans.
+    number = db.Column(db.Integer, nullable=False)
+    author_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    body_source = db.Column(db.Text, nullable=False)
+    body_html = db.Column(db.Text, nullable=False)
+    revision = db.Column(db.Integer, nullable=False, default=1)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    edited_at = db.Column(db.DateTime)
+    deleted_at = db.Column(db.DateTime)
+    deleted_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+
+    thread = db.relationship("Thread")
+    author = db.relationship("User", foreign_keys=[author_id])
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    @property
+    def is_opening(self):
+        return self.number == 1
+
+
+class PostRevision(db.Model):
+    """Every version of a post, the first included: the edit history moderators read."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (UniqueConstraint("post_id", "number"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    post_id = db.Column(db.Integer, db.ForeignKey("posts.id"), nullable=False)
+    number = db.Column(db.Integer, nullable=False)
+    title = db.Column(db.String(200))
+    body_source = db.Column(db.Text, nullable=False)
+    body_html = db.Column(db.Text, nullable=False)
+    editor_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    editor = db.relationship("User")
+
+
+class AccountRequest(db.Model):
+    """Filed from the public contact form by someone who cannot sign in."""
+
+    __tablename__ = "account_requests"
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False)
+    email = db.Column(db.String(254), nullable=False)
+    academy = db.Column(db.String(16))
+    graduation_year = db.Column(db.Integer)
+    message = db.Column(db.Text, nullable=False, default="")
+    status = db.Column(db.String(16), nullable=False, default="open", index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

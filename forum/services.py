@@ -1,0 +1,375 @@
+"""Forum operations. Each one checks its rules, changes state and commits one transaction."""
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Forbidden
+
+from . import markup, permissions
+from .extensions import db
+from .models import (
+    AccountRequest,
+    Category,
+    ConductAcceptance,
+    ConductRule,
+    ConductVersion,
+    Post,
+    PostRevision,
+    THREAD_KINDS,
+    Thread,
+    User,
+    new_session_token,
+    utcnow,
+)
+
+_hasher = PasswordHasher()
+# Verifying against this when no account matches keeps the response time the same,
+# so timing does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("no such account")
+
+
+class ConductNotAccepted(Exception):
+    """The member must accept the current Code of Conduct first."""
+
+
+def _ensure(allowed):
+    if not allowed:
+        raise Forbidden()
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+def hash_password(password):
+    return _hasher.hash(password)
+
+
+def authenticate(login, password):
+    """Return the member whose username or e-mail and password match, else None."""
+    login = (login or "").strip().lower()
+    user = db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def record_login(user):
+    """Note a successful sign-in."""
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def end_all_sessions(user):
+    """Invalidate every session and remember-me cookie of the member."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def create_member(username, email, password, display_name, role="member", **profile):
+    """Create an account (used by the CLI and demo seeding)."""
+    user = User(
+        username=username.strip().lower(),
+        email=email.strip().lower(),
+        password_hash=hash_password(password) if password else None,
+        display_name=display_name,
+        role=role,
+        **profile,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_profile(user, fields):
+    """Save the member's own profile fields; the bio is stored sanitized beside its source."""
+    for name in ("academy", "class_session", "graduation_year", "country", "agency"):
+        setattr(user, name, fields.get(name) or None)
+    user.display_name = fields["display_name"].strip()
+    user.preferred_language = fields.get("preferred_language") or "en"
+    user.bio_source = fields.get("bio") or ""
+    user.bio_html = markup.render_markdown(user.bio_source)
+    db.session.commit()
+
+
+def change_password(user, current_password, new_password):
+    """Set a new password after checking the current one; other sessions end."""
+    try:
+        _hasher.verify(user.password_hash or _DUMMY_HASH, current_password)
+    except (VerificationError, InvalidHashError):
+        return False
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    db.session.commit()
+    return True
+
+
+def file_account_request(name, email, academy, graduation_year, message):
+    """Record a request for an account from the public contact form."""
+    request = AccountRequest(name=name.strip(), email=email.strip().lower(), academy=academy or None,
+                             graduation_year=graduation_year, message=message or "")
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+# --- Code of Conduct --------------------------------------------------------------------------
+
+def current_conduct():
+    """The Code of Conduct version in force (the highest number), or None before seeding."""
+    return db.session.scalar(select(ConductVersion).order_by(ConductVersion.number.desc()).limit(1))
+
+
+def has_accepted_current_conduct(user):
+    version = current_conduct()
+    if version is None:
+        return True
+    return db.session.scalar(
+        select(func.count()).select_from(ConductAcceptance)
+        .where(ConductAcceptance.user_id == user.id, ConductAcceptance.version_id == version.id)
+    ) > 0
+
+
+def require_conduct_accepted(user):
+    if not has_accepted_current_conduct(user):
+        raise ConductNotAccepted()
+
+
+def accept_conduct(user, version_number):
+    """Record that the member accepted this version; only the version in force can be accepted."""
+    version = current_conduct()
+    if version is None or version.number != version_number:
+        return False
+    exists = db.session.scalar(select(ConductAcceptance.id).where(
+        ConductAcceptance.user_id == user.id, ConductAcceptance.version_id == version.id))
+    if exists is None:
+        db.session.add(ConductAcceptance(user_id=user.id, version_id=version.id))
+        db.session.commit()
+    return True
+
+
+def publish_conduct(admin, title, introduction, closing, rules):
+    """Publish a new version; every member is asked to accept it before posting again.
+
+    `rules` is a list of (code, title, text) in display order.
+    """
+    _ensure(permissions.is_admin(admin))
+    current = current_conduct()
+    version = ConductVersion(number=(current.number + 1) if current else 1, title=title,
+                             introduction=introduction, closing=closing, published_by_id=admin.id)
+    version.rules = [ConductRule(code=code, position=i, title=rule_title, text=text)
+                     for i, (code, rule_title, text) in enumerate(rules, start=1)]
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+# --- threads and posts -------------------------------------------------------------------------
+
+def _add_post(author, thread, body, now):
+    """Append a post to the thread, numbering it atomically, with its first revision."""
+    number = db.session.execute(
+        update(Thread).where(Thread.id == thread.id)
+        .values(post_count=Thread.post_count + 1, last_activity_at=now, last_poster_id=author.id)
+        .returning(Thread.post_count)
+    ).scalar_one()
+    html = markup.render_markdown(body)
+    post = Post(thread_id=thread.id, number=number, author_id=author.id, body_source=body,
+                body_html=html, created_at=now)
+    db.session.add(post)
+    db.session.flush()
+    db.session.add(PostRevision(post_id=post.id, number=1, title=thread.title if number == 1 else None,
+                                body_source=body, body_html=html, editor_id=author.id, created_at=now))
+    db.session.execute(
+        update(Category).where(Category.id == thread.category_id)
+        .values(post_count=Category.post_count + 1, last_activity_at=now)
+    )
+    return post
+
+
+def create_thread(author, category, title, kind, body):
+    """Start a thread of the given kind with its opening post."""
+    _ensure(permissions.can_start_thread(author, category))
+    require_conduct_accepted(author)
+    now = utcnow()
+    thread = Thread(category_id=category.id, author_id=author.id, title=title.strip(), kind=kind,
+                    created_at=now, last_activity_at=now, last_poster_id=author.id)
+    db.session.add(thread)
+    db.session.flush()
+    db.session.execute(update(Category).where(Category.id == category.id)
+                       .values(thread_count=Category.thread_count + 1))
+    _add_post(author, thread, body, now)
+    db.session.commit()
+    return thread
+
+
+def reply(author, thread, body):
+    """Add a reply to the thread."""
+    _ensure(permissions.can_reply(author, thread))
+    require_conduct_accepted(author)
+    post = _add_post(author, thread, body, utcnow())
+    db.session.execute(update(Thread).where(Thread.id == thread.id)
+                       .values(reply_count=Thread.reply_count + 1))
+    db.session.commit()
+    return post
+
+
+def edit_post(editor, post, body, title=None):
+    """Save a new revision of the post (and of the thread title, for an opening post)."""
+    _ensure(permissions.can_edit_post(editor, post))
+    require_conduct_accepted(editor)
+    title = title.strip() if title and post.is_opening else None
+    if body == post.body_source and (title is None or title == post.thread.title):
+        return post
+    now = utcnow()
+    post.body_source = body
+    post.body_html = markup.render_markdown(body)
+    post.revision += 1
+    post.edited_at = now
+    if title:
+        post.thread.title = title
+    db.session.add(PostRevision(post_id=post.id, number=post.revision, title=title,
+                                body_source=body, body_html=post.body_html, editor_id=editor.id,
+                                created_at=now))
+    db.session.commit()
+    return post
+
+
+def delete_post(user, post):
+    """Soft-delete the author's own post: it leaves a placeholder, its history stays."""
+    _ensure(permissions.can_delete_post(user, post))
+    post.deleted_at = utcnow()
+    post.deleted_by_id = user.id
+    if not post.is_opening:
+        db.session.execute(update(Thread).where(Thread.id == post.thread_id)
+                           .values(reply_count=Thread.reply_count - 1))
+    db.session.commit()
+
+
+def set_thread_flags(moderator, thread, pinned=None, locked=None):
+    """Pin/unpin or lock/unlock a thread."""
+    _ensure(permissions.can_moderate_thread(moderator, thread))
+    if pinned is not None:
+        thread.pinned = pinned
+    if locked is not None:
+        thread.locked = locked
+    db.session.commit()
+
+
+def record_view(thread):
+    """Count a view with one UPDATE; no table scan, no lost increments."""
+    db.session.execute(update(Thread).where(Thread.id == thread.id)
+                       .values(view_count=Thread.view_count + 1))
+    db.session.commit()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _listing(query, kind, page, per_page):
+    if kind in THREAD_KINDS:
+        query = query.where(Thread.kind == kind)
+    query = query.options(joinedload(Thread.author), joinedload(Thread.last_poster),
+                          joinedload(Thread.category))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def latest_threads(kind, page, per_page):
+    """Threads across the open categories, latest activity first."""
+    query = (select(Thread).join(Thread.category).where(Category.archived.is_(False))
+             .order_by(Thread.last_activity_at.desc(), Thread.id.desc()))
+    return _listing(query, kind, page, per_page)
+
+
+def category_threads(category, kind, page, per_page):
+    """A category's threads: pinned first, then by latest activity."""
+    query = (select(Thread).where(Thread.category_id == category.id)
+             .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc()))
+    return _listing(query, kind, page, per_page)
+
+
+def thread_page(thread, page, per_page):
+    """The posts on one page of a thread, selected by their numbers (an index range)."""
+    first = (page - 1) * per_page + 1
+    return db.session.scalars(
+        select(Post).where(Post.thread_id == thread.id,
+                           Post.number.between(first, first + per_page - 1))
+        .options(joinedload(Post.author)).order_by(Post.number)
+    ).all()
+
+
+def post_revisions(post):
+    """Every revision of a post, newest first, with its editor."""
+    return db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id)
+        .options(joinedload(PostRevision.editor)).order_by(PostRevision.number.desc())
+    ).all()
+
+
+def visible_categories(user):
+    """Categories in display order; archived ones only for moderators."""
+    query = select(Category).order_by(Category.position, Category.id)
+    if not permissions.is_moderator(user):
+        query = query.where(Category.archived.is_(False))
+    return db.session.scalars(query).all()
+
+
+# --- categories (admin) ------------------------------------------------------------------------
+
+def save_category(admin, category, fields):
+    """Create (category=None) or update a category."""
+    _ensure(permissions.is_admin(admin))
+    if category is None:
+        last = db.session.scalar(select(func.max(Category.position))) or 0
+        category = Category(position=last + 1)
+        db.session.add(category)
+    for name in ("name", "slug", "description", "group", "staff_only"):
+        setattr(category, name, fields[name])
+    db.session.commit()
+    return category
+
+
+def move_category(admin, category, direction):
+    """Swap the category with its neighbour above (-1) or below (+1)."""
+    _ensure(permissions.is_admin(admin))
+    ordered = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    index = ordered.index(category)
+    other = index + direction
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, item in enumerate(ordered, start=1):
+            item.position = position
+        db.session.commit()
+
+
+def set_category_archived(admin, category, archived):
+    """Archive (read-only, hidden from lists) or restore a category."""
+    _ensure(permissions.is_admin(admin))
+    category.archived = archived
+    db.session.commit()
+
+
+
+def recent_threads_by(member, limit=10):
+    """The member's latest threads in open categories, for the profile page."""
+    return db.session.scalars(
+        select(Thread).join(Thread.category)
+        .where(Thread.author_id == member.id, Category.archived.is_(False))
+        .options(joinedload(Thread.category))
+        .order_by(Thread.created_at.desc()).limit(limit)
+    ).all()
+
+
+def portal_statistics():
+    """Totals for the admin dashboard, from the kept counters (no scan of posts)."""
+    return {
+        "members": db.session.scalar(select(func.count()).select_from(User)),
+        "threads": db.session.scalar(select(func.coalesce(func.sum(Category.thread_count), 0))),
+        "posts": db.session.scalar(select(func.coalesce(func.sum(Category.post_count), 0))),
+        "open_requests": db.session.scalar(
+            select(func.count()).select_from(AccountRequest).where(AccountRequest.status == "open")),
+    }

@@ -1,0 +1,185 @@
+"""Reading and writing the forum: home, categories, threads, posts."""
+import math
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from . import markup, permissions, services
+from .extensions import db
+from .forms import EditPostForm, ReplyForm, ThreadForm
+from .models import Category, Post, Thread
+
+bp = Blueprint("forum", __name__)
+
+
+def _page_arg():
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _kind_arg():
+    kind = request.args.get("kind")
+    return kind if kind in ("discussion", "story", "best_practice") else None
+
+
+def _category_or_404(slug):
+    category = db.first_or_404(db.select(Category).where(Category.slug == slug))
+    permissions.require(permissions.can_view_category(current_user, category))
+    return category
+
+
+def _thread_or_404(thread_id):
+    thread = db.first_or_404(db.select(Thread).where(Thread.id == thread_id)
+                             .options(db.joinedload(Thread.category)))
+    permissions.require(permissions.can_view_category(current_user, thread.category))
+    return thread
+
+
+def _post_or_404(post_id):
+    post = db.get_or_404(Post, post_id)
+    permissions.require(permissions.can_view_category(current_user, post.thread.category))
+    return post
+
+
+def post_url(post):
+    """Link to the page of the thread holding the post, anchored at it."""
+    page = math.ceil(post.number / current_app.config["POSTS_PER_PAGE"])
+    return url_for("forum.thread", thread_id=post.thread_id, page=page if page > 1 else None,
+                   _anchor=f"post-{post.number}")
+
+
+def _conduct_first():
+    flash(_("Please read and accept the Code of Conduct before you post."), "info")
+    return redirect(url_for("auth.conduct", next=request.full_path))
+
+
+@bp.route("/")
+def index():
+    """Latest activity across the portal."""
+    kind = _kind_arg()
+    threads = services.latest_threads(kind, _page_arg(), current_app.config["THREADS_PER_PAGE"])
+    categories = services.visible_categories(current_user)
+    return render_template("forum/index.html", threads=threads, kind=kind, categories=categories)
+
+
+@bp.route("/c/<slug>")
+def category(slug):
+    """A category's threads, pinned first, optionally of one kind."""
+    category = _category_or_404(slug)
+    kind = _kind_arg()
+    threads = services.category_threads(category, kind, _page_arg(), current_app.config["THREADS_PER_PAGE"])
+    return render_template("forum/category.html", category=category, threads=threads, kind=kind)
+
+
+@bp.route("/c/<slug>/new", methods=["GET", "POST"])
+def new_thread(slug):
+    """Start a discussion, story or best-practice thread."""
+    category = _category_or_404(slug)
+    permissions.require(permissions.can_start_thread(current_user, category))
+    form = ThreadForm()
+    if request.method == "GET" and not services.has_accepted_current_conduct(current_user):
+        return _conduct_first()
+    if form.validate_on_submit():
+        try:
+            thread = services.create_thread(current_user, category, form.title.data, form.kind.data,
+                                            form.body.data)
+        except services.ConductNotAccepted:
+            flash(_("The Code of Conduct has changed: accept it, then send your post again."), "error")
+        else:
+            flash(_("Your thread is published."), "success")
+            return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread.slug))
+    return render_template("forum/new_thread.html", category=category, form=form)
+
+
+@bp.route("/t/<int:thread_id>")
+@bp.route("/t/<int:thread_id>-<slug>")
+def thread(thread_id, slug=None):
+    """A thread's posts, one page at a time, with the reply form."""
+    thread = _thread_or_404(thread_id)
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    pages = max(math.ceil(thread.post_count / per_page), 1)
+    page = min(_page_arg(), pages)
+    posts = services.thread_page(thread, page, per_page)
+    services.record_view(thread)
+    return render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages,
+                           form=ReplyForm())
+
+
+@bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
+def reply(thread_id):
+    """The full reply form (with a quoted post when asked), and sending a reply."""
+    thread = _thread_or_404(thread_id)
+    permissions.require(permissions.can_reply(current_user, thread))
+    form = ReplyForm()
+    if request.method == "GET":
+        if not services.has_accepted_current_conduct(current_user):
+            return _conduct_first()
+        quoted = db.session.get(Post, request.args.get("quote", type=int) or 0)
+        if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted:
+            form.body.data = markup.quote_markdown(quoted.body_source, quoted.author.username)
+    elif form.validate_on_submit():
+        try:
+            post = services.reply(current_user, thread, form.body.data)
+        except services.ConductNotAccepted:
+            flash(_("The Code of Conduct has changed: accept it, then send your post again."), "error")
+        else:
+            flash(_("Your reply is published."), "success")
+            return redirect(post_url(post))
+    return render_template("forum/reply.html", thread=thread, form=form)
+
+
+@bp.route("/p/<int:post_id>")
+def post(post_id):
+    """A stable link to one post."""
+    return redirect(post_url(_post_or_404(post_id)))
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id):
+    """Edit one's own post; the previous version stays in the history."""
+    post = _post_or_404(post_id)
+    permissions.require(permissions.can_edit_post(current_user, post))
+    form = EditPostForm()
+    if request.method == "GET":
+        form.body.data = post.body_source
+        form.title.data = post.thread.title if post.is_opening else None
+    elif form.validate_on_submit():
+        try:
+            services.edit_post(current_user, post, form.body.data, form.title.data)
+        except services.ConductNotAccepted:
+            flash(_("The Code of Conduct has changed: accept it, then save your post again."), "error")
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(post_url(post))
+    return render_template("forum/edit_post.html", post=post, form=form)
+
+
+@bp.route("/p/<int:post_id>/delete", methods=["POST"])
+def delete_post(post_id):
+    """Delete one's own post (it stays in the record, hidden from the thread)."""
+    post = _post_or_404(post_id)
+    services.delete_post(current_user, post)
+    flash(_("Your post is deleted."), "info")
+    return redirect(post_url(post))
+
+
+@bp.route("/p/<int:post_id>/history")
+def post_history(post_id):
+    """Every revision of a post, newest first."""
+    post = _post_or_404(post_id)
+    permissions.require(permissions.can_view_history(current_user, post))
+    revisions = services.post_revisions(post)
+    return render_template("forum/history.html", post=post, revisions=revisions)
+
+
+@bp.route("/t/<int:thread_id>/<any(pin, unpin, lock, unlock):action>", methods=["POST"])
+def moderate_thread(thread_id, action):
+    """Pin, unpin, lock or unlock a thread."""
+    thread = _thread_or_404(thread_id)
+    flags = {"pin": {"pinned": True}, "unpin": {"pinned": False},
+             "lock": {"locked": True}, "unlock": {"locked": False}}[action]
+    services.set_thread_flags(current_user, thread, **flags)
+    messages = {"pin": _("The thread is pinned."), "unpin": _("The thread is no longer pinned."),
+                "lock": _("The thread is locked."), "unlock": _("The thread is open for replies again.")}
+    flash(messages[action], "success")
+    return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread.slug))

@@ -1,0 +1,1 @@
+"""Reports, cases, moderator actions, penalties and the audit log (built on the forum package)."""
