@@ -95,6 +95,11 @@ def _security_headers(response):
 def _register_error_pages(app):
     def render_error(error):
         code = getattr(error, "code", 500)
+        if code in (400, 403, 429):
+            # Denied requests are logged with who and where, for the security record.
+            app.logger.warning("%s %s %s by %s from %s: %s", code, request.method, request.path,
+                               getattr(current_user, "username", "anonymous"), request.remote_addr,
+                               getattr(error, "description", ""))
         return render_template(f"errors/{code}.html"), code
 
     for code in (400, 403, 404, 405, 413, 429, 500):

@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -33,8 +34,12 @@ BODY_MAX = 20000
 FIRST_GRADUATION_YEAR = 1995  # ILEA Budapest opened in 1995
 
 
+def _choices(pairs):
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _academy_choices(blank):
-    return [("", blank)] + list(ACADEMIES.items())
+    return _choices([("", blank), *ACADEMIES.items()])
 
 
 def _graduation_year():
@@ -72,7 +77,7 @@ class ProfileForm(FlaskForm):
     graduation_year = _graduation_year()
     country = StringField(_l("Country"), validators=[Optional(), Length(max=80)])
     agency = StringField(_l("Agency"), validators=[Optional(), Length(max=120)])
-    preferred_language = SelectField(_l("Preferred language"), choices=list(LANGUAGES.items()))
+    preferred_language = SelectField(_l("Preferred language"), choices=_choices(LANGUAGES.items()))
     bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2000)],
                         description=_l("Markdown is supported."))
 
@@ -92,7 +97,7 @@ def _body(label):
 
 class ThreadForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
-    kind = RadioField(_l("Kind"), choices=list(THREAD_KINDS.items()), default="discussion",
+    kind = RadioField(_l("Kind"), choices=_choices(THREAD_KINDS.items()), default="discussion",
                       validators=[InputRequired()])
     body = _body(_l("Message"))
 
@@ -113,8 +118,8 @@ class CategoryForm(FlaskForm):
         Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and hyphens."))],
         description=_l("Appears in the link: /c/<address>"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
-    group = SelectField(_l("Group"), choices=[
-        ("subject", _l("Subject areas")), ("academy", _l("Academies")), ("general", _l("General"))])
+    group = SelectField(_l("Group"), choices=_choices([
+        ("subject", _l("Subject areas")), ("academy", _l("Academies")), ("general", _l("General"))]))
     staff_only = BooleanField(_l("Only moderators and admins start threads here"))
 
 

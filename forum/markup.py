@@ -27,8 +27,9 @@ _markdown = MarkdownIt("js-default").enable(["table", "strikethrough"]).disable(
 # "ftp://x.com" into links. Only ever create http(s) links (plus mailto for e-mails).
 _url_re = build_url_re(protocols=["http", "https"])
 
-# Leading control characters, whitespace and backticks are ignored by browsers inside a
-# URL scheme ("java\tscript:", "\x01javascript:"); strip them before reading the scheme.
+# Browsers drop leading control characters and spaces, and tabs or newlines anywhere, so
+# "\x01javascript:" and "java\tscript:" still run script. Strip those (and, like bleach,
+# backticks and other blanks) before reading the scheme.
 _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f-\xa0\s`]+")
 _SCHEME = re.compile(r"([^/?#:]*):")
 
@@ -46,7 +47,7 @@ def _has_allowed_scheme(href):
             break
         normalized = decoded
     else:
-        return False
+        return False  # still changing after five rounds: refuse rather than guess
     match = _SCHEME.match(_IGNORED_IN_URL.sub("", normalized).lower())
     return match is None or match.group(1) in ALLOWED_PROTOCOLS
 
@@ -76,8 +77,8 @@ def _cleaner():
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        # Linkify in the same pass: a second pass over cleaned HTML re-parses it and can
-        # turn sanitized text back into markup. URLs inside code stay literal.
+        # Linkify in this same pass (see PITFALLS): a second pass would re-parse cleaned
+        # HTML and add links nothing sanitizes afterwards. URLs inside code stay literal.
         filters=[partial(
             LinkifyFilter,
             callbacks=[_set_link_rel],
@@ -88,14 +89,14 @@ def _cleaner():
     )
 
 
-def render_markdown(source):
+def render_markdown(source: str | None) -> str:
     """Render a member's Markdown to sanitized HTML, safe only in HTML element context."""
     if not source:
         return ""
     return _cleaner().clean(_markdown.render(source))
 
 
-def render_plain_excerpt(source, length=200):
+def render_plain_excerpt(source: str | None, length: int = 200) -> str:
     """Return plain text (not HTML: let Jinja escape it) of at most `length` characters."""
     if not source:
         return ""
@@ -113,10 +114,11 @@ def render_plain_excerpt(source, length=200):
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&])")
 
 
-def quote_markdown(source, author):
+def quote_markdown(source: str | None, author: str) -> str:
     """Return Markdown quoting `source` as a blockquote headed by "**author:**"."""
     author = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join((author or "").split()))
-    lines = [f"> **{author}:**"]
+    # The empty ">" keeps the author line its own paragraph (and never a setext heading).
+    lines = [f"> **{author}:**", ">"]
     # Split only where Markdown sees line ends (str.splitlines also eats \u2028, \x0c...).
     for line in re.split(r"\r\n|\r|\n", (source or "").rstrip("\r\n")):
         lines.append(f"> {line}" if line.strip() else ">")

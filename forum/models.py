@@ -106,7 +106,7 @@ class ConductVersion(db.Model):
     published_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
 
     rules = db.relationship(
-        "ConductRule", back_populates="version", order_by="ConductRule.position", lazy="selectin"
+        "ConductRule", back_populates="version", order_by="ConductRule.position"
     )
 
 

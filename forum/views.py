@@ -100,9 +100,10 @@ def thread(thread_id, slug=None):
     pages = max(math.ceil(thread.post_count / per_page), 1)
     page = min(_page_arg(), pages)
     posts = services.thread_page(thread, page, per_page)
-    services.record_view(thread)
-    return render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages,
+    html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages,
                            form=ReplyForm())
+    services.record_view(thread)  # after rendering: its commit would expire the loaded posts
+    return html
 
 
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])

@@ -444,7 +444,7 @@ def test_excerpt_of_nothing_is_empty(source):
 
 
 def test_quote_markdown_format():
-    assert quote_markdown("first\n\nsecond", "reyes") == "> **reyes:**\n> first\n>\n> second\n\n"
+    assert quote_markdown("first\n\nsecond", "reyes") == "> **reyes:**\n>\n> first\n>\n> second\n\n"
 
 
 def test_quote_renders_as_blockquote_with_author():
@@ -474,6 +474,6 @@ def test_author_is_shown_literally(author):
     markup = render_markdown(quote_markdown("text", author))
     structure = Structure(markup)
     assert active_content(markup) == []
-    assert [tag for tag, _ in structure.elements] == ["blockquote", "p", "strong"]
+    assert [tag for tag, _ in structure.elements] == ["blockquote", "p", "strong", "p"]
     expected = " ".join(author.split()) + ":"
     assert structure.ancestors_of(expected) == [("blockquote", "p", "strong")]

@@ -1,0 +1,47 @@
+# Two commands do all set-up: `make run` serves the portal, `make test` runs the suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+PORT ?= 5000
+PYTHON ?= python3
+export FLASK_APP := wsgi
+
+.PHONY: run test translations compile-translations clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+compile-translations: $(VENV)/.runtime
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel compile --use-fuzzy -q -d translations; fi
+
+run: $(VENV)/.runtime compile-translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Serving the ILEA Alumni Portal on http://127.0.0.1:$(PORT)/"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.test compile-translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Extract every marked string into messages.pot and merge it into each language's catalog.
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+		--project "ILEA Alumni Portal" -o translations/messages.pot .
+	@for lang in es fr th pt; do \
+		if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations -l $$lang; \
+		else \
+			$(VENV)/bin/pybabel init -q -i translations/messages.pot -d translations -l $$lang; fi; \
+	done
+	$(MAKE) compile-translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,201 @@
+"""Threads of three kinds, replies, quoting, editing, deleting, pinning, locking, pagination."""
+import re
+
+import pytest
+
+from forum import services
+from forum.extensions import db
+from forum.models import Category, Post, PostRevision, Thread
+from tests.conftest import count_queries, login
+
+
+def category(slug="general"):
+    return db.session.scalar(db.select(Category).where(Category.slug == slug))
+
+
+@pytest.fixture
+def thread(member):
+    return services.create_thread(member, category(), "Evidence handling", "best_practice",
+                                  "Photograph the device **in place**.")
+
+
+def add_replies(thread, author, count):
+    for i in range(count):
+        services.reply(author, thread, f"reply number {i + 2}")
+
+
+@pytest.mark.parametrize("kind, badge", [("discussion", "Discussion"), ("story", "Story"),
+                                         ("best_practice", "Best practice")])
+def test_member_starts_thread_of_each_kind(member_client, kind, badge):
+    response = member_client.post("/c/general/new", data={
+        "title": "Border checkpoint lessons", "kind": kind, "body": "What we *learned*."})
+    assert response.status_code == 302
+    page = member_client.get(response.location).get_data(as_text=True)
+    assert "Border checkpoint lessons" in page
+    assert f'badge-{kind}">{badge}<' in page
+    assert "<em>learned</em>" in page
+    created = db.session.scalar(db.select(Thread))
+    assert (created.kind, created.post_count, category().thread_count) == (kind, 1, 1)
+
+
+def test_invalid_thread_keeps_what_was_typed(member_client):
+    response = member_client.post("/c/general/new", data={
+        "title": "Hi", "kind": "story", "body": "A long story I do not want to lose."})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "A long story I do not want to lose." in page
+    assert 'value="Hi"' in page
+    assert "Field must be between 5 and 200 characters long." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Thread)) == 0
+
+
+def test_kind_filter_in_category_and_across_portal(member, member_client):
+    for kind in ("discussion", "story", "best_practice"):
+        services.create_thread(member, category(), f"A {kind} thread", kind, "body")
+    for url in ("/c/general?kind=story", "/?kind=story"):
+        page = member_client.get(url).get_data(as_text=True)
+        assert "A story thread" in page
+        assert "A discussion thread" not in page and "A best_practice thread" not in page
+    page = member_client.get("/c/general").get_data(as_text=True)
+    assert all(f"A {kind} thread" in page for kind in ("discussion", "story", "best_practice"))
+
+
+def test_reply_updates_counters_and_lands_on_the_post(member_client, thread, make_user):
+    response = member_client.post(f"/t/{thread.id}/reply", data={"body": "Agreed, and log hashes too."})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/t/{thread.id}#post-2")
+    db.session.refresh(thread)
+    assert (thread.reply_count, thread.post_count, category().post_count) == (1, 2, 2)
+    assert "Agreed, and log hashes too." in member_client.get(f"/t/{thread.id}").get_data(as_text=True)
+
+
+def test_empty_reply_is_refused_with_a_message(member_client, thread):
+    response = member_client.post(f"/t/{thread.id}/reply", data={"body": ""})
+    assert response.status_code == 200
+    assert "This field is required." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Post)) == 1
+
+
+def test_quote_prefills_a_blockquote_and_renders_it(member_client, thread):
+    opening = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+    form = member_client.get(f"/t/{thread.id}/reply?quote={opening.id}").get_data(as_text=True)
+    assert "&gt; **alice:**" in form and "&gt; Photograph the device **in place**." in form
+    body = re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", form, re.S).group(1)
+    import html
+    member_client.post(f"/t/{thread.id}/reply", data={"body": html.unescape(body) + "Seconded."})
+    page = member_client.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert re.search(r"<blockquote>\s*<p><strong>alice:</strong></p>\s*<p>Photograph", page)
+
+
+def test_script_payload_is_shown_inert(member_client, thread):
+    member_client.post(f"/t/{thread.id}/reply", data={
+        "body": "<script>alert('x')</script> [click](javascript:alert(1)) <img src=x onerror=alert(1)>"})
+    page = member_client.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert" in page
+    assert "javascript:alert" not in re.sub(r"\[click\]\(javascript:alert\(1\)\)", "", page) or \
+        'href="javascript' not in page
+    assert "<img" not in page
+
+
+def test_author_edits_post_and_history_is_kept(member_client, thread, moderator_client, app, make_user):
+    opening = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+    response = member_client.post(f"/p/{opening.id}/edit", data={
+        "title": "Evidence handling, revised", "body": "Photograph the device first."})
+    assert response.status_code == 302
+    page = member_client.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "Evidence handling, revised" in page and ">edited<" in page
+    revisions = db.session.scalars(db.select(PostRevision).order_by(PostRevision.number)).all()
+    assert [r.body_source for r in revisions] == ["Photograph the device **in place**.",
+                                                  "Photograph the device first."]
+    history = moderator_client.get(f"/p/{opening.id}/history").get_data(as_text=True)
+    assert "Version 2" in history and "<strong>in place</strong>" in history
+    other = app.test_client()
+    login(other, make_user("bob"))
+    assert other.get(f"/p/{opening.id}/history").status_code == 403
+    assert other.get(f"/p/{opening.id}/edit").status_code == 403
+    assert other.post(f"/p/{opening.id}/edit", data={"body": "hijacked"}).status_code == 403
+
+
+def test_author_soft_deletes_own_post(member_client, thread, app, make_user):
+    reply = services.reply(thread.author, thread, "to be deleted")
+    other = app.test_client()
+    login(other, make_user("bob"))
+    assert other.post(f"/p/{reply.id}/delete", data={}).status_code == 403
+    assert member_client.post(f"/p/{reply.id}/delete", data={}).status_code == 302
+    page = member_client.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "to be deleted" not in page and "This post was deleted by its author." in page
+    db.session.refresh(thread)
+    assert thread.reply_count == 0
+    assert db.session.get(Post, reply.id).body_source == "to be deleted"  # kept for the record
+
+
+def test_moderator_pins_and_locks(moderator_client, member_client, thread, member):
+    other = services.create_thread(member, category(), "A later thread", "discussion", "body")
+    assert member_client.post(f"/t/{thread.id}/pin", data={}).status_code == 403
+    assert moderator_client.post(f"/t/{thread.id}/pin", data={}).status_code == 302
+    listing = member_client.get("/c/general").get_data(as_text=True)
+    assert listing.index("Evidence handling") < listing.index(other.title)
+    assert moderator_client.post(f"/t/{thread.id}/lock", data={}).status_code == 302
+    page = member_client.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "This thread is locked" in page and 'name="body"' not in page
+    assert member_client.post(f"/t/{thread.id}/reply", data={"body": "late"}).status_code == 403
+    assert moderator_client.post(f"/t/{thread.id}/reply", data={"body": "Closing note."}).status_code == 302
+    assert moderator_client.post(f"/t/{thread.id}/unlock", data={}).status_code == 302
+    assert member_client.post(f"/t/{thread.id}/reply", data={"body": "open again"}).status_code == 302
+
+
+def test_moderation_buttons_need_csrf(moderator_client, thread):
+    assert moderator_client.post(f"/t/{thread.id}/pin", data={}, csrf=False).status_code == 400
+    db.session.refresh(thread)
+    assert not thread.pinned
+
+
+def test_thread_posts_are_paginated(member_client, thread, member):
+    add_replies(thread, member, 44)  # 45 posts, 20 per page
+    page3 = member_client.get(f"/t/{thread.id}?page=3").get_data(as_text=True)
+    assert re.findall(r'id="post-(\d+)"', page3) == [str(n) for n in range(41, 46)]
+    assert "Page 3 of 3" in page3
+    last = db.session.scalar(db.select(Post).where(Post.number == 45))
+    assert member_client.get(f"/p/{last.id}").location.endswith(f"/t/{thread.id}?page=3#post-45")
+
+
+def test_views_are_counted(member_client, thread):
+    for _ in range(3):
+        member_client.get(f"/t/{thread.id}-evidence-handling")
+    db.session.refresh(thread)
+    assert thread.view_count == 3
+
+
+def test_unknown_thread_is_404(member_client):
+    assert member_client.get("/t/999999").status_code == 404
+
+
+def _queries_for(client, url):
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_thread_page_query_count_is_constant(member_client, member, make_user):
+    small = services.create_thread(member, category(), "Small thread", "discussion", "first")
+    large = services.create_thread(member, category(), "Large thread", "discussion", "first")
+    authors = [make_user(f"author{i}") for i in range(6)]
+    for i in range(4):
+        services.reply(authors[i % 6], small, "short")
+    for i in range(59):
+        services.reply(authors[i % 6], large, "long")
+    assert _queries_for(member_client, f"/t/{small.id}") == _queries_for(member_client, f"/t/{large.id}")
+
+
+def test_category_and_index_query_counts_are_constant(member_client, make_user):
+    authors = [make_user(f"author{i}") for i in range(5)]
+    services.create_thread(authors[0], category("cybercrime"), "Lonely thread", "story", "x")
+    for i in range(30):
+        services.create_thread(authors[i % 5], category(), f"Thread {i}", "discussion", "x")
+    few = _queries_for(member_client, "/c/cybercrime")
+    many = _queries_for(member_client, "/c/general")
+    assert few == many
+    with count_queries() as statements:
+        member_client.get("/")
+    assert len(statements) <= many + 1
