@@ -17,12 +17,12 @@ def _bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _local_secret_key():
-    """A random key kept in instance/ so local sessions survive restarts; never used in production."""
+def instance_secret(name):
+    """A random secret generated once and kept in instance/ (local use only, never production)."""
     INSTANCE_DIR.mkdir(exist_ok=True)
-    path = INSTANCE_DIR / "secret-key"
+    path = INSTANCE_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
+        path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -43,7 +43,8 @@ def from_environment():
     if not secret_key:
         if production:
             raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
-        secret_key = _local_secret_key()
+        # Kept on disk so local sessions survive restarts.
+        secret_key = instance_secret("secret-key")
     redis_url = os.environ.get("REDIS_URL", "")
     return {
         "APP_ENV": "production" if production else "local",

@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import select
 
 from . import services
-from .config import INSTANCE_DIR
+from .config import instance_secret
 from .extensions import db
 from .models import Category, ConductAcceptance, User
 from .seed import seed_portal
@@ -81,14 +81,7 @@ DEMO_THREADS = [
 
 def demo_password():
     """DEMO_PASSWORD from the environment, else one generated once and kept in instance/."""
-    if os.environ.get("DEMO_PASSWORD"):
-        return os.environ["DEMO_PASSWORD"]
-    INSTANCE_DIR.mkdir(exist_ok=True)
-    path = INSTANCE_DIR / "demo-password"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return os.environ.get("DEMO_PASSWORD") or instance_secret("demo-password")
 
 
 def _accept_conduct_for(users):

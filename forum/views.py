@@ -48,6 +48,21 @@ def post_url(post):
                    _anchor=f"post-{post.number}")
 
 
+def thread_url(thread):
+    return url_for("forum.thread", thread_id=thread.id, slug=thread.slug or None)
+
+
+def _publish(operation, success_message, url_for_result):
+    """Run a posting service; if the Code of Conduct changed meanwhile, keep the form as typed."""
+    try:
+        result = operation()
+    except services.ConductNotAccepted:
+        flash(_("The Code of Conduct has changed: accept it, then send your post again."), "error")
+        return None
+    flash(success_message, "success")
+    return redirect(url_for_result(result))
+
+
 def _conduct_first():
     flash(_("Please read and accept the Code of Conduct before you post."), "info")
     return redirect(url_for("auth.conduct", next=request.full_path))
@@ -80,14 +95,11 @@ def new_thread(slug):
     if request.method == "GET" and not services.has_accepted_current_conduct(current_user):
         return _conduct_first()
     if form.validate_on_submit():
-        try:
-            thread = services.create_thread(current_user, category, form.title.data, form.kind.data,
-                                            form.body.data)
-        except services.ConductNotAccepted:
-            flash(_("The Code of Conduct has changed: accept it, then send your post again."), "error")
-        else:
-            flash(_("Your thread is published."), "success")
-            return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread.slug))
+        done = _publish(lambda: services.create_thread(current_user, category, form.title.data,
+                                                       form.kind.data, form.body.data),
+                        _("Your thread is published."), thread_url)
+        if done:
+            return done
     return render_template("forum/new_thread.html", category=category, form=form)
 
 
@@ -119,13 +131,10 @@ def reply(thread_id):
         if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted:
             form.body.data = markup.quote_markdown(quoted.body_source, quoted.author.username)
     elif form.validate_on_submit():
-        try:
-            post = services.reply(current_user, thread, form.body.data)
-        except services.ConductNotAccepted:
-            flash(_("The Code of Conduct has changed: accept it, then send your post again."), "error")
-        else:
-            flash(_("Your reply is published."), "success")
-            return redirect(post_url(post))
+        done = _publish(lambda: services.reply(current_user, thread, form.body.data),
+                        _("Your reply is published."), post_url)
+        if done:
+            return done
     return render_template("forum/reply.html", thread=thread, form=form)
 
 
@@ -145,13 +154,10 @@ def edit_post(post_id):
         form.body.data = post.body_source
         form.title.data = post.thread.title if post.is_opening else None
     elif form.validate_on_submit():
-        try:
-            services.edit_post(current_user, post, form.body.data, form.title.data)
-        except services.ConductNotAccepted:
-            flash(_("The Code of Conduct has changed: accept it, then save your post again."), "error")
-        else:
-            flash(_("Your changes are saved."), "success")
-            return redirect(post_url(post))
+        done = _publish(lambda: services.edit_post(current_user, post, form.body.data, form.title.data),
+                        _("Your changes are saved."), post_url)
+        if done:
+            return done
     return render_template("forum/edit_post.html", post=post, form=form)
 
 
@@ -183,4 +189,4 @@ def moderate_thread(thread_id, action):
     messages = {"pin": _("The thread is pinned."), "unpin": _("The thread is no longer pinned."),
                 "lock": _("The thread is locked."), "unlock": _("The thread is open for replies again.")}
     flash(messages[action], "success")
-    return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread.slug))
+    return redirect(thread_url(thread))
