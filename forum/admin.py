@@ -1,5 +1,5 @@
 """Administration: categories, account requests, the Code of Conduct."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -78,11 +78,13 @@ def account_requests():
 def conduct():
     """Publish a new version of the Code of Conduct; members are asked to accept it again."""
     current = services.current_conduct()
+    if current is None:
+        abort(404)
     form = ConductForm(obj=current)  # prefilled with the version in force, rules included
-    if form.validate_on_submit():
-        rules = [(entry.code.data, entry.title.data, entry.text.data) for entry in form.rules]
+    if form.validate_on_submit() and len(form.rules) == len(current.rules):
+        wording = [(entry.title.data, entry.text.data) for entry in form.rules]
         version = services.publish_conduct(current_user, form.title.data, form.introduction.data,
-                                           form.closing.data, rules)
+                                           form.closing.data, wording)
         flash(_("Version %(number)s of the Code of Conduct is published.", number=version.number), "success")
         return redirect(url_for("auth.conduct"))
     return render_template("admin/conduct.html", form=form, current=current)

@@ -16,14 +16,19 @@ def safe_next(default_endpoint="forum.index"):
     """The `next` target if it is a path on this site, else the default page."""
     target = request.values.get("next", "")
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc \
-            and "\\" not in target:
+    local = target.startswith("/") and not target.startswith("//") and not parts.scheme \
+        and not parts.netloc and "\\" not in target
+    # Control characters would either smuggle a host past urlsplit or break the Location header.
+    if local and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return target
     return url_for(default_endpoint)
 
 
 def _login_account_key():
-    return "login-account:" + request.form.get("login", "").strip().lower()
+    # Keyed on the account, so its username and its e-mail share one allowance.
+    login = request.form.get("login", "")
+    user = services.find_member(login)
+    return f"login-account:{user.id if user else login.strip().lower()}"
 
 
 def _failed_login(response):

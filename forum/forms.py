@@ -124,7 +124,6 @@ class CategoryForm(FlaskForm):
 
 
 class ConductRuleForm(Form):
-    code = HiddenField(validators=[DataRequired(), Regexp(r"^[a-z0-9-]{1,40}$")])
     title = StringField(_l("Rule"), validators=[DataRequired(), Length(max=200)])
     text = TextAreaField(_l("Explanation"), validators=[DataRequired(), Length(max=2000)])
 

@@ -1,5 +1,5 @@
 """Alumni profiles: reading any member's, editing one's own, changing the password."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -39,7 +39,8 @@ def change_password():
     if form.validate_on_submit():
         if services.change_password(current_user, form.current_password.data, form.new_password.data):
             # The token rotated: sign this browser in again with the new one so it stays signed in.
-            login_user(current_user._get_current_object())
+            remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("profiles.profile", username=current_user.username))
         form.current_password.errors.append(_("The current password is not correct."))

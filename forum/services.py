@@ -43,10 +43,15 @@ def hash_password(password):
     return _hasher.hash(password)
 
 
+def find_member(login):
+    """The member with this username or e-mail (either case), or None."""
+    login = (login or "").strip().lower()
+    return db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
+
+
 def authenticate(login, password):
     """Return the member whose username or e-mail and password match, else None."""
-    login = (login or "").strip().lower()
-    user = db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
+    user = find_member(login)
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored, password or "")
@@ -153,17 +158,20 @@ def accept_conduct(user, version_number):
     return True
 
 
-def publish_conduct(admin, title, introduction, closing, rules):
+def publish_conduct(admin, title, introduction, closing, wording):
     """Publish a new version; every member is asked to accept it before posting again.
 
-    `rules` is a list of (code, title, text) in display order.
+    `wording` gives a (title, text) for each rule of the version in force, in order: the rules'
+    codes carry over unchanged, since reports and cases cite them.
     """
     _ensure(permissions.is_admin(admin))
     current = current_conduct()
-    version = ConductVersion(number=(current.number + 1) if current else 1, title=title,
-                             introduction=introduction, closing=closing, published_by_id=admin.id)
-    version.rules = [ConductRule(code=code, position=i, title=rule_title, text=text)
-                     for i, (code, rule_title, text) in enumerate(rules, start=1)]
+    if current is None or len(wording) != len(current.rules):
+        raise ValueError("one (title, text) per rule of the version in force")
+    version = ConductVersion(number=current.number + 1, title=title, introduction=introduction,
+                             closing=closing, published_by_id=admin.id)
+    version.rules = [ConductRule(code=rule.code, position=rule.position, title=rule_title, text=text)
+                     for rule, (rule_title, text) in zip(current.rules, wording)]
     db.session.add(version)
     db.session.commit()
     return version
