@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from forum import config, create_app
 from forum.demo import DEMO_ACCOUNTS
 from forum.extensions import db
-from forum.models import Category, ConductAcceptance, Thread, User
+from forum.models import Category, ConductAcceptance, Post, Thread, User
 from tests.conftest import login
 
 
@@ -80,3 +80,35 @@ def test_create_admin_refuses_short_password(app):
         "--password", "short"])
     assert result.exit_code != 0
     assert _count(User) == 0
+
+
+def test_demo_walkthrough(app, monkeypatch):
+    """The issue's 'done when' path, on the demo data: post, quote, edit, pin and lock."""
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-42")
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    member, moderator = app.test_client(), app.test_client()
+    login(member, "member", password="demo-password-42")
+    login(moderator, "moderator", password="demo-password-42")
+
+    assert member.get("/c/criminal-investigations/new").location.startswith("/conduct")
+    assert member.post("/conduct/accept", data={"version": "1"}).status_code == 302
+    created = member.post("/c/criminal-investigations/new", data={
+        "title": "Interview rooms that work", "kind": "best_practice",
+        "body": "Keep it **quiet**.\n\n<script>alert('x')</script>"})
+    thread_url = created.location
+    thread_id = int(thread_url.split("/t/")[1].split("-")[0])
+    opening = db.session.scalar(db.select(Thread).where(Thread.id == thread_id))
+    first_post_id = db.session.scalar(db.select(db.func.min(Post.id)).where(Post.thread_id == thread_id))
+    quote_form = member.get(f"/t/{thread_id}/reply?quote={first_post_id}").get_data(as_text=True)
+    assert "&gt; **member:**" in quote_form
+    member.post(f"/t/{thread_id}/reply", data={"body": "> **member:**\n>\n> Keep it **quiet**.\n\nAnd calm."})
+    member.post(f"/p/{first_post_id}/edit", data={"title": opening.title,
+                                                   "body": "Keep it **very** quiet.\n\n<script>alert('x')</script>"})
+    moderator.post(f"/t/{thread_id}/pin", data={})
+    moderator.post(f"/t/{thread_id}/lock", data={})
+
+    page = member.get(thread_url).get_data(as_text=True)
+    assert "<strong>very</strong>" in page and ">edited<" in page
+    assert "<blockquote>" in page and "&lt;script&gt;alert" in page and "<script>alert" not in page
+    assert "Pinned" in page and "This thread is locked" in page
+    assert "badge-best_practice" in page
