@@ -37,8 +37,10 @@ def create_app(config=None):
     babel.init_app(app, locale_selector=select_locale)
     _init_login(app)
 
+    from moderation import views as moderation_views  # the composition root wires both domains
+
     from . import admin, auth, cli, profiles, views
-    for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp):
+    for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp, moderation_views.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
 

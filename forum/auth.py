@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import format_datetime, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from . import services
@@ -55,7 +55,11 @@ def login():
             flash(_("The username, e-mail or password is not correct."), "error")
         elif not user.is_active:
             current_app.logger.warning("login refused (%s) for %s", user.status, user.username)
-            flash(_("This account is not active. Contact the portal administrators."), "error")
+            if user.is_suspended and not user.is_dismissed:
+                flash(_("This account is suspended until %(date)s.",
+                        date=format_datetime(user.suspended_until, "medium")), "error")
+            else:
+                flash(_("This account is not active. Contact the portal administrators."), "error")
         else:
             target = safe_next()
             # A fresh session (and CSRF token) on sign-in: nothing planted before survives it.

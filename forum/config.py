@@ -80,5 +80,8 @@ def from_environment():
         "THREADS_PER_PAGE": int(os.environ.get("THREADS_PER_PAGE", "25")),
         "POSTS_PER_PAGE": int(os.environ.get("POSTS_PER_PAGE", "20")),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 5 minutes"),
+        "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "20 per day"),
+        # Reports from this many different members hide a post until a moderator decides.
+        "MODERATION_HIDE_THRESHOLD": int(os.environ.get("MODERATION_HIDE_THRESHOLD", "3")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }

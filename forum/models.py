@@ -68,13 +68,36 @@ class User(UserMixin, db.Model):
     bio_html = db.Column(db.Text, nullable=False, default="")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)
+    # Timed penalties end by themselves: they are in force while these lie in the future.
+    suspended_until = db.Column(db.DateTime)
+    silenced_until = db.Column(db.DateTime)
+
+    moderated_categories = db.relationship("CategoryModerator", lazy="selectin",
+                                           cascade="all, delete-orphan")
 
     def get_id(self):
         return self.session_token
 
     @property
     def is_active(self):
-        return self.status == "active"
+        return self.status == "active" and not self.is_suspended
+
+    @property
+    def is_suspended(self):
+        return self.suspended_until is not None and self.suspended_until > utcnow()
+
+    @property
+    def is_silenced(self):
+        return self.silenced_until is not None and self.silenced_until > utcnow()
+
+    @property
+    def is_dismissed(self):
+        return self.status == "dismissed"
+
+    @property
+    def moderated_category_ids(self):
+        """Categories a scoped moderator looks after; empty for global moderators."""
+        return {scope.category_id for scope in self.moderated_categories}
 
     @property
     def is_moderator(self):
@@ -90,6 +113,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.username}>"
+
+
+class CategoryModerator(db.Model):
+    """Scopes a moderator to a category; a moderator without any scope moderates everywhere."""
+
+    __tablename__ = "category_moderators"
+    __table_args__ = (UniqueConstraint("user_id", "category_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    category_id = db.Column(db.Integer, db.ForeignKey("categories.id"), nullable=False, index=True)
 
 
 class ConductVersion(db.Model):
@@ -175,6 +209,8 @@ class Thread(db.Model):
     view_count = db.Column(db.Integer, nullable=False, default=0)
     pinned = db.Column(db.Boolean, nullable=False, default=False)
     locked = db.Column(db.Boolean, nullable=False, default=False)
+    # True while the opening post is hidden by moderation: the thread leaves the lists.
+    hidden = db.Column(db.Boolean, nullable=False, default=False)
 
     category = db.relationship("Category")
     author = db.relationship("User", foreign_keys=[author_id])
@@ -208,6 +244,9 @@ class Post(db.Model):
     edited_at = db.Column(db.DateTime)
     deleted_at = db.Column(db.DateTime)
     deleted_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    # None, "pending" (hidden after enough reports, until a moderator decides), "removed"
+    # (by a moderator) or "author_dismissed" (hidden with its dismissed author).
+    moderation_state = db.Column(db.String(16))
 
     thread = db.relationship("Thread")
     author = db.relationship("User", foreign_keys=[author_id])
@@ -219,6 +258,10 @@ class Post(db.Model):
     @property
     def is_opening(self):
         return self.number == 1
+
+    @property
+    def is_hidden(self):
+        return self.moderation_state is not None
 
 
 class PostRevision(db.Model):

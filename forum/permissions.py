@@ -1,4 +1,8 @@
-"""Who may do what: every rule about access lives here, views and services both ask."""
+"""Who may do what: every rule about access lives here; views, services and templates all ask.
+
+Moderators without a category scope moderate everywhere; scoped moderators only their
+categories (profile reports, which have no category, go to global moderators and admins).
+"""
 from flask import abort
 
 
@@ -14,27 +18,54 @@ def is_admin(user):
     return is_member(user) and user.is_admin
 
 
+def can_speak(user):
+    """Post, reply, edit or report: a member who is not silenced."""
+    return is_member(user) and not user.is_silenced
+
+
+def moderates_category(user, category_id):
+    if is_admin(user):
+        return True
+    if not is_moderator(user):
+        return False
+    scopes = user.moderated_category_ids
+    return not scopes or category_id in scopes
+
+
 def can_view_category(user, category):
     return is_member(user) and (not category.archived or is_moderator(user))
 
 
 def can_start_thread(user, category):
-    if not is_member(user) or category.archived:
+    if not can_speak(user) or category.archived:
         return False
     return not category.staff_only or is_moderator(user)
 
 
 def can_reply(user, thread):
-    if not is_member(user) or thread.category.archived:
+    if not can_speak(user) or thread.category.archived:
         return False
-    return not thread.locked or is_moderator(user)
+    return not thread.locked or moderates_category(user, thread.category_id)
+
+
+def can_view_post(user, post):
+    """Hidden posts stay visible to their author and the category's moderators."""
+    if not post.is_hidden:
+        return True
+    return is_member(user) and (post.author_id == user.id or moderates_category(user, post.thread.category_id))
+
+
+def can_view_thread(user, thread):
+    if not can_view_category(user, thread.category):
+        return False
+    return not thread.hidden or thread.author_id == user.id or moderates_category(user, thread.category_id)
 
 
 def can_edit_post(user, post):
     """Authors edit their own live posts; a locked thread freezes them too."""
-    if not is_member(user) or post.is_deleted or post.author_id != user.id:
+    if not can_speak(user) or post.is_deleted or post.author_id != user.id:
         return False
-    return not post.thread.locked or is_moderator(user)
+    return not post.thread.locked or moderates_category(user, post.thread.category_id)
 
 
 def can_delete_post(user, post):
@@ -42,15 +73,41 @@ def can_delete_post(user, post):
 
 
 def can_view_history(user, post):
-    return is_moderator(user) or (is_member(user) and post.author_id == user.id)
+    return moderates_category(user, post.thread.category_id) or (is_member(user) and post.author_id == user.id)
 
 
 def can_moderate_thread(user, thread):
-    return is_moderator(user)
+    return moderates_category(user, thread.category_id)
 
 
 def can_edit_profile(user, profile_owner):
     return is_member(user) and user.id == profile_owner.id
+
+
+def can_report_post(user, post):
+    return can_speak(user) and post.author_id != user.id and not post.is_deleted
+
+
+def can_report_member(user, member):
+    return can_speak(user) and member.id != user.id
+
+
+def can_view_case(user, case):
+    if case.category_id is None:
+        return is_moderator(user) and (is_admin(user) or not user.moderated_category_ids)
+    return moderates_category(user, case.category_id)
+
+
+def can_decide_case(user, case):
+    """Escalated cases are for admins; open ones for the moderators who can see them."""
+    if not case.is_open or not can_view_case(user, case):
+        return False
+    return case.status == "open" or is_admin(user)
+
+
+def can_decide_appeal(user, appeal):
+    """Never the moderator whose decision is appealed."""
+    return can_view_case(user, appeal.case) and appeal.case.resolved_by_id != user.id
 
 
 def require(allowed):

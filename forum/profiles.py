@@ -16,7 +16,7 @@ def profile(username):
     """A member's public profile within the portal."""
     member = db.first_or_404(db.select(User).where(User.username == username.lower()))
     return render_template("profiles/profile.html", member=member,
-                           threads=services.recent_threads_by(member))
+                           threads=services.recent_threads_by(current_user, member))
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])

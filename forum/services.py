@@ -286,18 +286,23 @@ def _listing(query, kind, page, per_page):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def latest_threads(kind, page, per_page):
+def _without_hidden(query, user):
+    # Threads hidden by moderation leave the lists; moderators still find them.
+    return query if permissions.is_moderator(user) else query.where(Thread.hidden.is_(False))
+
+
+def latest_threads(user, kind, page, per_page):
     """Threads across the open categories, latest activity first."""
     query = (select(Thread).join(Thread.category).where(Category.archived.is_(False))
              .order_by(Thread.last_activity_at.desc(), Thread.id.desc()))
-    return _listing(query, kind, page, per_page)
+    return _listing(_without_hidden(query, user), kind, page, per_page)
 
 
-def category_threads(category, kind, page, per_page):
+def category_threads(user, category, kind, page, per_page):
     """A category's threads: pinned first, then by latest activity."""
     query = (select(Thread).where(Thread.category_id == category.id)
              .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc()))
-    return _listing(query, kind, page, per_page)
+    return _listing(_without_hidden(query, user), kind, page, per_page)
 
 
 def thread_page(thread, page, per_page):
@@ -362,10 +367,11 @@ def set_category_archived(admin, category, archived):
 
 
 
-def recent_threads_by(member, limit=10):
+def recent_threads_by(viewer, member, limit=10):
     """The member's latest threads in open categories, for the profile page."""
+    query = _without_hidden(select(Thread), viewer) if viewer.id != member.id else select(Thread)
     return db.session.scalars(
-        select(Thread).join(Thread.category)
+        query.join(Thread.category)
         .where(Thread.author_id == member.id, Category.archived.is_(False))
         .options(joinedload(Thread.category))
         .order_by(Thread.created_at.desc()).limit(limit)

@@ -28,16 +28,29 @@ def _category_or_404(slug):
     return category
 
 
+class ThreadHidden(Exception):
+    """The thread's opening post is hidden by moderation."""
+
+
 def _thread_or_404(thread_id):
     thread = db.first_or_404(db.select(Thread).where(Thread.id == thread_id)
                              .options(db.joinedload(Thread.category)))
     permissions.require(permissions.can_view_category(current_user, thread.category))
+    if not permissions.can_view_thread(current_user, thread):
+        raise ThreadHidden()
     return thread
+
+
+@bp.app_errorhandler(ThreadHidden)
+def thread_hidden(error):
+    """Say the thread is under review instead of showing its (possibly offending) title."""
+    return render_template("forum/thread_hidden.html"), 403
 
 
 def _post_or_404(post_id):
     post = db.get_or_404(Post, post_id)
-    permissions.require(permissions.can_view_category(current_user, post.thread.category))
+    permissions.require(permissions.can_view_thread(current_user, post.thread)
+                        and permissions.can_view_post(current_user, post))
     return post
 
 
@@ -72,7 +85,7 @@ def _conduct_first():
 def index():
     """Latest activity across the portal."""
     kind = _kind_arg()
-    threads = services.latest_threads(kind, _page_arg(), current_app.config["THREADS_PER_PAGE"])
+    threads = services.latest_threads(current_user, kind, _page_arg(), current_app.config["THREADS_PER_PAGE"])
     categories = services.visible_categories(current_user)
     return render_template("forum/index.html", threads=threads, kind=kind, categories=categories)
 
@@ -82,7 +95,8 @@ def category(slug):
     """A category's threads, pinned first, optionally of one kind."""
     category = _category_or_404(slug)
     kind = _kind_arg()
-    threads = services.category_threads(category, kind, _page_arg(), current_app.config["THREADS_PER_PAGE"])
+    threads = services.category_threads(current_user, category, kind, _page_arg(),
+                                        current_app.config["THREADS_PER_PAGE"])
     return render_template("forum/category.html", category=category, threads=threads, kind=kind)
 
 
@@ -128,7 +142,8 @@ def reply(thread_id):
         if not services.has_accepted_current_conduct(current_user):
             return _conduct_first()
         quoted = db.session.get(Post, request.args.get("quote", type=int) or 0)
-        if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted:
+        if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted \
+                and not quoted.is_hidden:
             form.body.data = markup.quote_markdown(quoted.body_source, quoted.author.username)
     elif form.validate_on_submit():
         done = _publish(lambda: services.reply(current_user, thread, form.body.data),

@@ -1,0 +1,72 @@
+"""Moderation forms. The rule choices come from the Code of Conduct in force."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from forum.services import current_conduct
+
+COMMENT_MAX = 1000
+DURATIONS = [("1", _l("1 day")), ("3", _l("3 days")), ("7", _l("7 days")), ("30", _l("30 days")),
+             ("date", _l("Until a chosen date"))]
+
+
+def rule_choices():
+    """(code, title) of the rules in force, titles translated on display."""
+    from flask_babel import gettext
+    version = current_conduct()
+    return [SelectChoice(rule.code, gettext(rule.title)) for rule in (version.rules if version else [])]
+
+
+class ReportForm(FlaskForm):
+    rule = RadioField(_l("Which rule of the Code of Conduct does it break?"),
+                      validators=[InputRequired(message=_l("Choose the rule it breaks."))])
+    comment = TextAreaField(_l("Anything the moderators should know (optional)"),
+                            validators=[Optional(), Length(max=COMMENT_MAX)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule.choices = rule_choices()
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=4000)])
+
+
+class CaseActionForm(FlaskForm):
+    """The fields of every decision; each action uses the ones it needs."""
+
+    rule = SelectField(_l("Rule broken"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)],
+                           description=_l("The member sees this reason where they are told of the decision."))
+    duration = SelectField(_l("Duration"), choices=[SelectChoice(v, l) for v, l in DURATIONS],
+                           validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
+    remove = BooleanField(_l("Also remove the reported post"))
+    hide_content = BooleanField(_l("Also hide all of the member's posts"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule.choices = rule_choices()
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
+
+
+class AppealForm(FlaskForm):
+    text = TextAreaField(_l("Your appeal"), validators=[DataRequired(), Length(max=4000)],
+                         description=_l("You can appeal once. Someone other than the moderator who decided will review it."))
+
+
+class RemovalMessageForm(FlaskForm):
+    text = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=2000)])
+
+
+class LogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    actor = StringField(_l("Moderator"), validators=[Optional(), Length(max=32)])
+    member = StringField(_l("Member"), validators=[Optional(), Length(max=32)])

@@ -1,0 +1,138 @@
+"""The words of moderation: notification texts and prepared removal messages.
+
+Notifications store a kind and data, not text, so each reader sees them in their own language.
+"""
+from datetime import datetime
+
+from flask import g, url_for
+from flask_babel import format_datetime, force_locale, gettext as _, lazy_gettext as _l
+
+from forum.extensions import db
+from forum.seed import N_
+from forum.services import current_conduct
+
+from .models import RemovalMessage
+
+DEFAULT_REMOVAL_MESSAGE = N_(
+    "Your post was removed because it breaks this rule of the Code of Conduct: %(rule)s. "
+    "Please read the Code of Conduct before you post again.")
+
+MESSAGES = {
+    "new_case": _l("A new case is waiting in the moderation queue (rule: %(rule)s)."),
+    "escalation": _l("A case was escalated to the administrators: %(note)s"),
+    "dismissal_proposed": _l("A moderator proposes to dismiss a member from the portal (rule: %(rule)s). "
+                             "An administrator's decision is needed."),
+    "appeal_filed": _l("A member appealed a moderation decision."),
+    "report_reviewed:no_action": _l("Your report was reviewed: no action was needed."),
+    "report_reviewed:action_taken": _l("Your report was reviewed: action was taken."),
+    "content_removed": _l("Your post was removed (rule: %(rule)s). %(reason)s"),
+    "warning": _l("You received a formal warning (rule: %(rule)s). %(reason)s"),
+    "silence": _l("You cannot post, reply or report until %(until)s (rule: %(rule)s). %(reason)s"),
+    "suspension": _l("Your account is suspended until %(until)s (rule: %(rule)s). %(reason)s"),
+    "dismissal": _l("You were dismissed from the portal (rule: %(rule)s). %(reason)s"),
+    "content_restored": _l("Your post is visible again."),
+    "penalty_lifted": _l("A penalty on your record was lifted."),
+    "reinstated": _l("Your membership of the portal is restored."),
+    "appeal_decided:granted": _l("Your appeal was granted. %(reason)s"),
+    "appeal_decided:upheld": _l("Your appeal was not granted: the decision stands. %(reason)s"),
+}
+
+
+def rule_title(code):
+    """The translated title of a rule of the Code in force (cached for the request)."""
+    if "rule_titles" not in g:
+        version = current_conduct()
+        g.rule_titles = {rule.code: rule.title for rule in (version.rules if version else [])}
+    return _(g.rule_titles[code]) if code in g.rule_titles else code or ""
+
+
+def _url(notification):
+    kind, data = notification.kind, notification.data
+    if kind in ("new_case", "escalation", "dismissal_proposed"):
+        return url_for("moderation.case", case_id=notification.case_id)
+    if kind == "appeal_filed":
+        return url_for("moderation.appeals")
+    if kind == "report_reviewed":
+        return url_for("moderation.my_reports")
+    if kind == "content_restored":
+        return url_for("forum.post", post_id=data["post_id"])
+    return url_for("moderation.my_record")
+
+
+def describe(notification):
+    """{'text', 'url'} of a notification, in the current language."""
+    data = notification.data
+    key = notification.kind
+    if key == "report_reviewed":
+        key += ":" + data.get("state", "action_taken")
+    elif key == "appeal_decided":
+        key += ":granted" if data.get("granted") else ":upheld"
+    until = data.get("until")
+    values = {
+        "rule": rule_title(data.get("rule")),
+        "reason": data.get("reason", ""),
+        "note": data.get("note", ""),
+        "until": format_datetime(datetime.fromisoformat(until), "medium") if until else "",
+    }
+    return {"text": MESSAGES[key] % values if key in MESSAGES else key, "url": _url(notification)}
+
+
+def removal_message(rule_code, language):
+    """The prepared message for removing content under a rule, in the author's language."""
+    prepared = db.session.scalar(db.select(RemovalMessage.text).where(
+        RemovalMessage.rule_code == rule_code, RemovalMessage.language == language))
+    if prepared:
+        return prepared
+    with force_locale(language):
+        return _(DEFAULT_REMOVAL_MESSAGE, rule=rule_title(rule_code))
+
+
+ACTION_LABELS = {
+    "auto_hide": _l("Hidden after several reports"),
+    "claim": _l("Claimed the case"),
+    "note": _l("Added a note"),
+    "dismiss_case": _l("Dismissed the case"),
+    "remove_content": _l("Removed the post"),
+    "warning": _l("Warned the member"),
+    "silence": _l("Silenced the member"),
+    "suspension": _l("Suspended the member"),
+    "escalate": _l("Escalated to the administrators"),
+    "propose_dismissal": _l("Proposed dismissal from the portal"),
+    "confirm_dismissal": _l("Confirmed the dismissal"),
+    "reject_dismissal": _l("Rejected the proposed dismissal"),
+    "dismiss_member_direct": _l("Dismissed the member directly"),
+    "restore_content": _l("Restored the post"),
+    "lift_warning": _l("Withdrew a warning"),
+    "lift_silence": _l("Lifted a silence"),
+    "lift_suspension": _l("Lifted a suspension"),
+    "reinstate": _l("Reinstated the member"),
+    "appeal": _l("Appealed the decision"),
+    "grant_appeal": _l("Granted the appeal"),
+    "uphold_appeal": _l("Upheld the decision on appeal"),
+}
+LADDER_LABELS = {
+    "warning": _l("a warning"),
+    1: _l("a suspension of 1 day"),
+    3: _l("a suspension of 3 days"),
+    7: _l("a suspension of 7 days"),
+    30: _l("a suspension of 30 days"),
+    "dismissal": _l("dismissal from the portal"),
+}
+
+
+def template_helpers():
+    """The moderation vocabulary for templates."""
+    from .models import OUTCOMES
+
+    def rule_options():
+        version = current_conduct()
+        return [(rule.code, _(rule.title)) for rule in (version.rules if version else [])]
+
+    return {
+        "rule_title": rule_title,
+        "rule_options": rule_options,
+        "action_label": lambda code: ACTION_LABELS.get(code, code),
+        "action_labels": lambda: ACTION_LABELS,
+        "outcome_labels": lambda: OUTCOMES,
+        "ladder_label": lambda step: LADDER_LABELS.get(step, step),
+    }

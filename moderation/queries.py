@@ -1,0 +1,177 @@
+"""Reading the moderation record: the queue, a case with its context, the log, statistics.
+
+Each page costs a fixed number of queries: lists are loaded with their relations, and the
+per-case figures of a page come from one grouped query.
+"""
+from collections import Counter, defaultdict
+from statistics import median
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from forum import permissions
+from forum.extensions import db
+from forum.models import Post, Thread, User
+
+from .models import Appeal, Case, CaseNote, DismissalProposal, ModerationAction, Notification, Penalty, Report
+
+
+def _visible(query, user):
+    """Only the cases the moderator's scope covers."""
+    if permissions.is_admin(user):
+        return query
+    scopes = user.moderated_category_ids
+    return query.where(Case.category_id.in_(scopes)) if scopes else query
+
+
+def queue(user, status, rule, category_id, academy, sort, page, per_page=25):
+    query = _visible(select(Case), user).where(Case.status == status)
+    if rule:
+        query = query.where(exists().where(Report.case_id == Case.id, Report.rule_code == rule))
+    if category_id:
+        query = query.where(Case.category_id == category_id)
+    if academy:
+        query = query.where(Case.academy == academy)
+    if sort == "most_reported":
+        query = query.order_by(Case.report_count.desc(), Case.first_reported_at, Case.id)
+    else:
+        query = query.order_by(Case.first_reported_at, Case.id)
+    query = query.options(joinedload(Case.member), joinedload(Case.category), joinedload(Case.claimed_by),
+                          joinedload(Case.post).joinedload(Post.thread))
+    cases = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return cases, rules_cited([case.id for case in cases.items])
+
+
+def rules_cited(case_ids):
+    """{case id: Counter(rule code -> reports)} for the given cases, in one query."""
+    cited = defaultdict(Counter)
+    if case_ids:
+        rows = db.session.execute(select(Report.case_id, Report.rule_code, func.count())
+                                  .where(Report.case_id.in_(case_ids))
+                                  .group_by(Report.case_id, Report.rule_code))
+        for case_id, code, count in rows:
+            cited[case_id][code] = count
+    return cited
+
+
+def open_case_count(user):
+    return db.session.scalar(_visible(select(func.count(Case.id)), user).where(Case.status != "resolved"))
+
+
+def pending_appeal_count(user):
+    query = select(func.count(Appeal.id)).join(Appeal.case).where(Appeal.status == "pending")
+    return db.session.scalar(_visible(query, user))
+
+
+def case_page(case):
+    """Everything the case page shows, loaded up front."""
+    reports = db.session.scalars(select(Report).where(Report.case_id == case.id)
+                                 .options(joinedload(Report.reporter)).order_by(Report.created_at)).all()
+    context = []
+    if case.post is not None:
+        context = db.session.scalars(
+            select(Post).where(Post.thread_id == case.post.thread_id,
+                               Post.number.between(case.post.number - 1, case.post.number + 1))
+            .options(joinedload(Post.author)).order_by(Post.number)).all()
+    notes = db.session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)
+                               .options(joinedload(CaseNote.author)).order_by(CaseNote.created_at)).all()
+    actions = db.session.scalars(select(ModerationAction).where(ModerationAction.case_id == case.id)
+                                 .options(joinedload(ModerationAction.actor))
+                                 .order_by(ModerationAction.created_at, ModerationAction.id)).all()
+    timeline = sorted(
+        [(r.created_at, "report", r) for r in reports] + [(n.created_at, "note", n) for n in notes]
+        + [(a.created_at, "action", a) for a in actions], key=lambda item: item[0])
+    return {
+        "reports": reports,
+        "rules": rules_cited([case.id])[case.id],
+        "context": context,
+        "notes": notes,
+        "timeline": timeline,
+        "history": member_history(case.member, exclude_case=case),
+        "proposal": db.session.scalar(select(DismissalProposal).where(
+            DismissalProposal.case_id == case.id, DismissalProposal.status == "pending")
+            .options(joinedload(DismissalProposal.proposed_by))),
+        "appeal": db.session.scalar(select(Appeal).where(Appeal.case_id == case.id)),
+    }
+
+
+def member_history(member, exclude_case=None):
+    """A member's earlier cases and penalties, newest first."""
+    cases = select(Case).where(Case.member_id == member.id).order_by(Case.created_at.desc()).limit(50)
+    if exclude_case is not None:
+        cases = cases.where(Case.id != exclude_case.id)
+    return {
+        "cases": db.session.scalars(cases).all(),
+        "penalties": db.session.scalars(select(Penalty).where(Penalty.member_id == member.id)
+                                        .options(joinedload(Penalty.created_by))
+                                        .order_by(Penalty.created_at.desc())).all(),
+    }
+
+
+def my_reports(user, page):
+    query = (select(Report).where(Report.reporter_id == user.id)
+             .options(joinedload(Report.case).joinedload(Case.post).joinedload(Post.thread),
+                      joinedload(Report.case).joinedload(Case.member))
+             .order_by(Report.created_at.desc()))
+    return db.paginate(query, page=page, per_page=25, error_out=False)
+
+
+def decided_cases_of(member):
+    """The member's own decided cases that carried an action, with any appeal."""
+    cases = db.session.scalars(select(Case).where(Case.member_id == member.id, Case.status == "resolved",
+                                                  Case.outcome != "dismissed")
+                               .options(joinedload(Case.post).joinedload(Post.thread))
+                               .order_by(Case.resolved_at.desc())).all()
+    appeals = {a.case_id: a for a in db.session.scalars(
+        select(Appeal).where(Appeal.member_id == member.id))}
+    return cases, appeals
+
+
+def audit_log(user, action, actor, member, rule, page, per_page=50):
+    query = select(ModerationAction).order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
+    if not permissions.is_admin(user) and user.moderated_category_ids:
+        query = query.outerjoin(Case, ModerationAction.case_id == Case.id).where(
+            Case.category_id.in_(user.moderated_category_ids))
+    if action:
+        query = query.where(ModerationAction.action == action)
+    if rule:
+        query = query.where(ModerationAction.rule_code == rule)
+    for column, username in ((ModerationAction.actor_id, actor), (ModerationAction.member_id, member)):
+        if username:
+            query = query.where(column == select(User.id).where(User.username == username.lower())
+                                .scalar_subquery())
+    query = query.options(joinedload(ModerationAction.actor), joinedload(ModerationAction.member))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def pending_appeals(user, page):
+    query = (_visible(select(Appeal).join(Appeal.case), user).where(Appeal.status == "pending")
+             .options(joinedload(Appeal.case).joinedload(Case.resolved_by), joinedload(Appeal.member))
+             .order_by(Appeal.created_at))
+    return db.paginate(query, page=page, per_page=25, error_out=False)
+
+
+def notifications(user, page):
+    query = (select(Notification).where(Notification.user_id == user.id)
+             .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    return db.paginate(query, page=page, per_page=30, error_out=False)
+
+
+def unread_count(user):
+    return db.session.scalar(select(func.count(Notification.id))
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def statistics():
+    """Cases per rule, academy and outcome, and the median days to a decision, by month."""
+    per_rule = dict(db.session.execute(select(Report.rule_code, func.count(func.distinct(Report.case_id)))
+                                       .group_by(Report.rule_code)).all())
+    per_academy = dict(db.session.execute(select(Case.academy, func.count()).group_by(Case.academy)).all())
+    per_outcome = dict(db.session.execute(select(Case.outcome, func.count()).where(Case.status == "resolved")
+                                          .group_by(Case.outcome)).all())
+    durations = defaultdict(list)
+    for first, resolved in db.session.execute(select(Case.first_reported_at, Case.resolved_at)
+                                              .where(Case.status == "resolved")):
+        durations[first.strftime("%Y-%m")].append((resolved - first).total_seconds() / 3600)
+    by_month = [(month, len(hours), median(hours)) for month, hours in sorted(durations.items(), reverse=True)]
+    return {"per_rule": per_rule, "per_academy": per_academy, "per_outcome": per_outcome, "by_month": by_month}

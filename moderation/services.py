@@ -1,0 +1,511 @@
+"""Moderation operations: reporting, cases, decisions, penalties, appeals.
+
+Each operation checks its rules, writes its audit-log row and notifications in the same
+transaction, and commits once. Deciding a case is a conditional UPDATE, so when two
+moderators act at once exactly one decision applies.
+"""
+import json
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Forbidden
+
+from forum import permissions
+from forum.extensions import db
+from forum.models import Post, Thread, User, new_session_token, utcnow
+from forum.services import current_conduct, require_conduct_accepted
+
+from .models import (
+    Appeal,
+    Case,
+    CaseNote,
+    DismissalProposal,
+    ModerationAction,
+    Notification,
+    Penalty,
+    Report,
+)
+
+# The escalation ladder the suspension form suggests from a member's earlier penalties.
+LADDER = ("warning", 1, 3, 7, 30, "dismissal")
+
+
+ALREADY_REPORTED = _l("You have already reported this. The moderators are reviewing it.")
+
+
+class ModerationError(Exception):
+    """A rule of moderation refused the operation; `message` tells the user why."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class CaseAlreadyDecided(ModerationError):
+    def __init__(self, case):
+        name = case.resolved_by.display_name if case.resolved_by else _l("another moderator")
+        super().__init__(_l("This case was already resolved by %(name)s.", name=name))
+
+
+def _ensure(allowed):
+    if not allowed:
+        raise Forbidden()
+
+
+# --- the record: audit log and notifications ------------------------------------------------
+
+def log_action(actor, action, case=None, member=None, post=None, rule_code=None, reason=""):
+    """Append one row to the audit log (actor None means the portal itself)."""
+    db.session.add(ModerationAction(
+        actor_id=actor.id if actor else None, action=action, case_id=case.id if case else None,
+        member_id=member.id if member else None, post_id=post.id if post else None,
+        rule_code=rule_code, reason=reason or ""))
+
+
+def notify(recipients, kind, case=None, **data):
+    """Create one in-app notification per recipient: the only place notifications are made."""
+    payload = json.dumps(data, default=str, sort_keys=True)
+    for user in {u.id: u for u in recipients}.values():
+        db.session.add(Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
+                                    data_json=payload))
+
+
+def _moderators_for(case):
+    """Moderators who look after the case's category (all global ones for profile reports)."""
+    moderators = db.session.scalars(select(User).where(User.role == "moderator", User.status == "active"))
+    chosen = [m for m in moderators if permissions.can_view_case(m, case)]
+    return chosen or _admins()
+
+
+def _admins(exclude=None):
+    return [u for u in db.session.scalars(select(User).where(User.role == "admin", User.status == "active"))
+            if u.id != getattr(exclude, "id", None)]
+
+
+def mark_read(user, notification=None):
+    """Mark one of the member's notifications read, or all of them."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification is not None:
+        query = query.where(Notification.id == notification.id)
+    db.session.execute(query.values(read_at=utcnow()))
+    db.session.commit()
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+def _check_rule(rule_code):
+    version = current_conduct()
+    if version is None or rule_code not in {rule.code for rule in version.rules}:
+        raise ModerationError(_l("Choose one of the rules of the Code of Conduct."))
+
+
+def report_post(reporter, post, rule_code, comment):
+    """File a report on a post, keeping a snapshot of it as it is now."""
+    _ensure(permissions.can_report_post(reporter, post))
+    snapshot = dict(snapshot_title=post.thread.title if post.is_opening else None,
+                    snapshot_source=post.body_source, snapshot_html=post.body_html,
+                    snapshot_revision=post.revision)
+    return _file_report(reporter, post.author, post, post.thread.category_id, rule_code, comment, snapshot)
+
+
+def report_member(reporter, member, rule_code, comment):
+    """File a report on a member's profile, keeping a snapshot of it."""
+    _ensure(permissions.can_report_member(reporter, member))
+    snapshot = dict(snapshot_title=member.display_name, snapshot_source=member.bio_source,
+                    snapshot_html=member.bio_html)
+    return _file_report(reporter, member, None, None, rule_code, comment, snapshot)
+
+
+def _target_key(member, post):
+    return f"post:{post.id}" if post else f"user:{member.id}"
+
+
+def already_reported(reporter, member, post=None):
+    """Whether the member has a report in the target's undecided case."""
+    return db.session.scalar(select(Report.id).join(Report.case).where(
+        Case.open_key == _target_key(member, post), Report.reporter_id == reporter.id)) is not None
+
+
+def _open_case(member, post, category_id):
+    """The undecided case of this target, created if there is none."""
+    key = _target_key(member, post)
+    case = db.session.scalar(select(Case).where(Case.open_key == key))
+    if case is not None:
+        return case, False
+    previous = db.session.scalar(
+        select(Case.id).where(Case.post_id == post.id if post else (Case.member_id == member.id)
+                              & Case.post_id.is_(None))
+        .order_by(Case.id.desc()).limit(1))
+    case = Case(open_key=key, post_id=post.id if post else None, member_id=member.id,
+                category_id=category_id, academy=member.academy, previous_case_id=previous)
+    db.session.add(case)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another report opened the case a moment ago (nothing else is written yet): join it.
+        db.session.rollback()
+        return db.session.scalar(select(Case).where(Case.open_key == key)), False
+    return case, True
+
+
+def _file_report(reporter, member, post, category_id, rule_code, comment, snapshot):
+    require_conduct_accepted(reporter)
+    _check_rule(rule_code)
+    if already_reported(reporter, member, post):
+        raise ModerationError(ALREADY_REPORTED)
+    case, created = _open_case(member, post, category_id)
+    now = utcnow()
+    db.session.add(Report(case_id=case.id, reporter_id=reporter.id, rule_code=rule_code,
+                          comment=(comment or "").strip(), created_at=now, **snapshot))
+    db.session.execute(update(Case).where(Case.id == case.id)
+                       .values(report_count=Case.report_count + 1))
+    if created:
+        notify(_moderators_for(case), "new_case", case, rule=rule_code)
+    if post is not None:
+        db.session.flush()
+        _hide_when_reported_enough(case, post)
+    db.session.commit()
+    return case
+
+
+def _hide_when_reported_enough(case, post):
+    reporters = db.session.scalar(select(func.count(func.distinct(Report.reporter_id)))
+                                  .where(Report.case_id == case.id))
+    if post.moderation_state is None and reporters >= current_app.config["MODERATION_HIDE_THRESHOLD"]:
+        _set_post_state(post, "pending")
+        log_action(None, "auto_hide", case, member=post.author, post=post,
+                   reason=f"{reporters} members reported it")
+
+
+def _set_post_state(post, state):
+    post.moderation_state = state
+    if post.is_opening:
+        db.session.execute(update(Thread).where(Thread.id == post.thread_id).values(hidden=state is not None))
+
+
+def report_state(case):
+    """What a reporter may know of their report: under review, no action, or action taken."""
+    if case.is_open:
+        return "under_review"
+    return "no_action" if case.outcome == "dismissed" else "action_taken"
+
+
+# --- working a case --------------------------------------------------------------------------
+
+def claim_case(moderator, case):
+    """Take the case: others see who holds it."""
+    _ensure(permissions.can_view_case(moderator, case))
+    case.claimed_by_id, case.claimed_at = moderator.id, utcnow()
+    log_action(moderator, "claim", case, member=case.member)
+    db.session.commit()
+
+
+def add_note(moderator, case, body):
+    """Add an internal note to the case."""
+    _ensure(permissions.can_view_case(moderator, case))
+    db.session.add(CaseNote(case_id=case.id, author_id=moderator.id, body=body.strip()))
+    log_action(moderator, "note", case, member=case.member)
+    db.session.commit()
+
+
+def _decide(actor, case, outcome, reason):
+    """Resolve the case if nobody has yet; otherwise say who did."""
+    _ensure(permissions.can_decide_case(actor, case))
+    now = utcnow()
+    changed = db.session.execute(
+        update(Case).where(Case.id == case.id, Case.status != "resolved")
+        .values(status="resolved", outcome=outcome, resolved_at=now, resolved_by_id=actor.id, open_key=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        db.session.refresh(case)
+        raise CaseAlreadyDecided(case)
+    db.session.refresh(case)
+    reporters = [report.reporter for report in case.reports]
+    notify(reporters, "report_reviewed", case, state=report_state(case))
+    if case.post is not None and case.post.moderation_state == "pending" and outcome != "removed":
+        _set_post_state(case.post, None)  # the decision un-hides it
+    return now
+
+
+def dismiss_case(moderator, case, reason):
+    """No violation: the case is resolved and the reporters are told."""
+    _decide(moderator, case, "dismissed", reason)
+    log_action(moderator, "dismiss_case", case, member=case.member, post=case.post, reason=reason)
+    db.session.commit()
+
+
+def _remove_post(actor, case, rule_code, message):
+    post = case.post
+    if post is None:
+        return
+    _set_post_state(post, "removed")
+    log_action(actor, "remove_content", case, member=post.author, post=post, rule_code=rule_code,
+               reason=message)
+    notify([post.author], "content_removed", case, rule=rule_code, reason=message, post_id=post.id)
+
+
+def remove_content(moderator, case, rule_code, message):
+    """Hide the reported post from all but moderators and its author, who is told why."""
+    _check_rule(rule_code)
+    if case.post is None:
+        raise ModerationError(_l("Only a post can be removed."))
+    _decide(moderator, case, "removed", message)
+    _remove_post(moderator, case, rule_code, message)
+    db.session.commit()
+
+
+def _penalise(actor, case, kind, rule_code, reason, ends_at=None):
+    _check_rule(rule_code)
+    member = case.member
+    db.session.add(Penalty(member_id=member.id, case_id=case.id, kind=kind, rule_code=rule_code,
+                           reason=reason, ends_at=ends_at, created_by_id=actor.id))
+    if kind == "silence":
+        member.silenced_until = ends_at
+    elif kind == "suspension":
+        member.suspended_until = ends_at
+        member.session_token = new_session_token()  # every session and remember-me cookie ends
+    log_action(actor, kind, case, member=member, post=case.post, rule_code=rule_code, reason=reason)
+    notify([member], kind, case, rule=rule_code, reason=reason, until=ends_at)
+
+
+def warn_member(moderator, case, rule_code, reason, remove=False):
+    """Put a formal warning on the member's record (optionally removing the post too)."""
+    _check_rule(rule_code)
+    _decide(moderator, case, "warned", reason)
+    _penalise(moderator, case, "warning", rule_code, reason)
+    if remove:
+        _remove_post(moderator, case, rule_code, reason)
+    db.session.commit()
+
+
+def silence_member(moderator, case, rule_code, reason, until, remove=False):
+    """The member may read but not post, reply or report until the given time."""
+    _check_rule(rule_code)
+    _check_future(until)
+    _decide(moderator, case, "silenced", reason)
+    _penalise(moderator, case, "silence", rule_code, reason, until)
+    if remove:
+        _remove_post(moderator, case, rule_code, reason)
+    db.session.commit()
+
+
+def suspend_member(moderator, case, rule_code, reason, until, remove=False):
+    """No sign-in until the given time; every open session ends now."""
+    _check_rule(rule_code)
+    _check_future(until)
+    _decide(moderator, case, "suspended", reason)
+    _penalise(moderator, case, "suspension", rule_code, reason, until)
+    if remove:
+        _remove_post(moderator, case, rule_code, reason)
+    db.session.commit()
+
+
+def _check_future(until):
+    if until is None or until <= utcnow():
+        raise ModerationError(_l("Choose an end in the future."))
+
+
+def escalate_case(moderator, case, note):
+    """Hand the case to the admins with a note."""
+    _ensure(permissions.can_decide_case(moderator, case))
+    changed = db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open")
+                                 .values(status="escalated")).rowcount
+    if changed != 1:
+        db.session.rollback()
+        db.session.refresh(case)
+        raise CaseAlreadyDecided(case) if not case.is_open else ModerationError(_l("The case is already escalated."))
+    log_action(moderator, "escalate", case, member=case.member, post=case.post, reason=note)
+    notify(_admins(), "escalation", case, note=note)
+    db.session.commit()
+
+
+def suggest_penalty(member):
+    """The next step of the ladder after the member's standing penalties."""
+    kinds = db.session.execute(
+        select(Penalty.kind, Penalty.ends_at, Penalty.created_at)
+        .where(Penalty.member_id == member.id, Penalty.lifted_at.is_(None),
+               Penalty.kind.in_(["warning", "suspension"]))
+    ).all()
+    steps = 0
+    for kind, ends_at, created_at in kinds:
+        if kind == "warning":
+            steps = max(steps, 1)
+        else:
+            days = round((ends_at - created_at).total_seconds() / 86400) if ends_at else 30
+            position = next((i for i, step in enumerate(LADDER) if step == days), 4)
+            steps = max(steps, position + 1)
+    return LADDER[min(steps, len(LADDER) - 1)]
+
+
+# --- dismissal from the portal (four eyes) ----------------------------------------------------
+
+def propose_dismissal(moderator, case, rule_code, reason, hide_content):
+    """A moderator proposes dismissing the member; an admin other than them decides."""
+    _check_rule(rule_code)
+    _ensure(permissions.can_view_case(moderator, case) and case.is_open)
+    pending = db.session.scalar(select(DismissalProposal.id).where(
+        DismissalProposal.case_id == case.id, DismissalProposal.status == "pending"))
+    if pending is not None:
+        raise ModerationError(_l("A dismissal is already proposed for this case."))
+    db.session.add(DismissalProposal(case_id=case.id, member_id=case.member_id, proposed_by_id=moderator.id,
+                                     rule_code=rule_code, reason=reason, hide_content=hide_content))
+    db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open").values(status="escalated"))
+    log_action(moderator, "propose_dismissal", case, member=case.member, rule_code=rule_code, reason=reason)
+    notify(_admins(exclude=moderator), "dismissal_proposed", case, rule=rule_code)
+    db.session.commit()
+
+
+def decide_dismissal(admin, proposal, confirm, reason):
+    """Confirm or reject a proposed dismissal; never by the proposer."""
+    case = db.session.get(Case, proposal.case_id)
+    _ensure(permissions.is_admin(admin) and proposal.proposed_by_id != admin.id)
+    if proposal.status != "pending":
+        raise ModerationError(_l("This proposal was already decided."))
+    changed = db.session.execute(
+        update(DismissalProposal).where(DismissalProposal.id == proposal.id,
+                                        DismissalProposal.status == "pending")
+        .values(status="confirmed" if confirm else "rejected", decided_by_id=admin.id, decided_at=utcnow())
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise ModerationError(_l("This proposal was already decided."))
+    if confirm:
+        _decide(admin, case, "member_dismissed", reason)
+        _dismiss(admin, case, proposal.rule_code, proposal.reason, proposal.hide_content, "confirm_dismissal")
+    else:
+        log_action(admin, "reject_dismissal", case, member=case.member, reason=reason)
+    db.session.commit()
+
+
+def dismiss_member_directly(admin, case, rule_code, reason, hide_content):
+    """An admin dismisses the member on an escalated case, recorded as a direct action."""
+    _check_rule(rule_code)
+    _ensure(permissions.is_admin(admin) and case.status == "escalated")
+    _decide(admin, case, "member_dismissed", reason)
+    _dismiss(admin, case, rule_code, reason, hide_content, "dismiss_member_direct")
+    db.session.commit()
+
+
+def _dismiss(admin, case, rule_code, reason, hide_content, action):
+    member = case.member
+    member.status = "dismissed"
+    member.session_token = new_session_token()
+    db.session.add(Penalty(member_id=member.id, case_id=case.id, kind="dismissal", rule_code=rule_code,
+                           reason=reason, created_by_id=admin.id))
+    if hide_content:
+        _hide_all_posts(member)
+    log_action(admin, action, case, member=member, rule_code=rule_code, reason=reason)
+    notify([member], "dismissal", case, rule=rule_code, reason=reason)
+
+
+def _hide_all_posts(member):
+    db.session.execute(update(Post).where(Post.author_id == member.id, Post.moderation_state.is_(None))
+                       .values(moderation_state="author_dismissed"))
+    opening = select(Post.thread_id).where(Post.author_id == member.id, Post.number == 1,
+                                           Post.moderation_state == "author_dismissed")
+    db.session.execute(update(Thread).where(Thread.id.in_(opening)).values(hidden=True))
+
+
+# --- undoing ---------------------------------------------------------------------------------
+
+def restore_content(moderator, post, reason):
+    """Show a removed or hidden post again."""
+    _ensure(permissions.moderates_category(moderator, post.thread.category_id) and post.is_hidden)
+    _set_post_state(post, None)
+    log_action(moderator, "restore_content", member=post.author, post=post, reason=reason)
+    notify([post.author], "content_restored", post_id=post.id)
+    db.session.commit()
+
+
+def lift_penalty(moderator, penalty, reason):
+    """End a silence or suspension early, or withdraw a warning."""
+    member = penalty.member
+    _ensure(permissions.is_moderator(moderator) and penalty.kind != "dismissal" and penalty.lifted_at is None)
+    penalty.lifted_at, penalty.lifted_by_id = utcnow(), moderator.id
+    if penalty.kind == "silence":
+        member.silenced_until = None
+    elif penalty.kind == "suspension":
+        member.suspended_until = None
+    log_action(moderator, "lift_" + penalty.kind, member=member, rule_code=penalty.rule_code, reason=reason)
+    notify([member], "penalty_lifted", kind=penalty.kind)
+    db.session.commit()
+
+
+def reinstate_member(admin, member, reason):
+    """Undo a dismissal from the portal, and show the content it hid."""
+    _ensure(permissions.is_admin(admin) and member.is_dismissed)
+    member.status = "active"
+    for penalty in db.session.scalars(select(Penalty).where(Penalty.member_id == member.id,
+                                                            Penalty.kind == "dismissal",
+                                                            Penalty.lifted_at.is_(None))):
+        penalty.lifted_at, penalty.lifted_by_id = utcnow(), admin.id
+    db.session.execute(update(Post).where(Post.author_id == member.id,
+                                          Post.moderation_state == "author_dismissed")
+                       .values(moderation_state=None))
+    shown = select(Post.thread_id).where(Post.author_id == member.id, Post.number == 1,
+                                         Post.moderation_state.is_(None))
+    db.session.execute(update(Thread).where(Thread.id.in_(shown)).values(hidden=False))
+    log_action(admin, "reinstate", member=member, reason=reason)
+    notify([member], "reinstated")
+    db.session.commit()
+
+
+# --- appeals ---------------------------------------------------------------------------------
+
+def can_appeal(member, case):
+    return (case.member_id == member.id and not case.is_open
+            and case.outcome not in (None, "dismissed"))
+
+
+def file_appeal(member, case, text):
+    """Appeal once against the decision on a case."""
+    _ensure(can_appeal(member, case))
+    db.session.add(Appeal(case_id=case.id, member_id=member.id, text=text.strip()))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ModerationError(_l("You have already appealed this decision.")) from None
+    log_action(member, "appeal", case, member=member, reason=text)
+    notify(_moderators_for(case), "appeal_filed", case)
+    db.session.commit()
+
+
+def decide_appeal(moderator, appeal, grant, reason):
+    """Uphold or grant an appeal; granting undoes the decision's effects."""
+    _ensure(permissions.can_decide_appeal(moderator, appeal))
+    changed = db.session.execute(
+        update(Appeal).where(Appeal.id == appeal.id, Appeal.status == "pending")
+        .values(status="granted" if grant else "upheld", decided_by_id=moderator.id,
+                decided_at=utcnow(), decision_reason=reason)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise ModerationError(_l("This appeal was already decided."))
+    case, member = appeal.case, appeal.member
+    if grant:
+        if case.post is not None and case.post.moderation_state == "removed":
+            _set_post_state(case.post, None)
+        now = utcnow()
+        for penalty in db.session.scalars(select(Penalty).where(Penalty.case_id == case.id,
+                                                                Penalty.lifted_at.is_(None))):
+            penalty.lifted_at, penalty.lifted_by_id = now, moderator.id
+            if penalty.kind == "silence":
+                member.silenced_until = None
+            elif penalty.kind == "suspension":
+                member.suspended_until = None
+            elif penalty.kind == "dismissal":
+                member.status = "active"
+    log_action(moderator, "grant_appeal" if grant else "uphold_appeal", case, member=member, reason=reason)
+    notify([member], "appeal_decided", case, granted=grant, reason=reason)
+    db.session.commit()
+
+
+def suspension_end(days=None, until=None):
+    """The end of a suspension given in days from now or as a date."""
+    return utcnow() + timedelta(days=days) if days else until

@@ -1,0 +1,361 @@
+"""Moderation pages: reporting, the queue, cases and decisions, appeals, the log, notifications."""
+from datetime import datetime, time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from forum import permissions
+from forum.extensions import db, limiter
+from forum.models import Category, Post, User
+from forum.services import ConductNotAccepted, current_conduct, has_accepted_current_conduct
+from forum.views import post_url
+
+from . import queries, services
+from .forms import AppealForm, CaseActionForm, DecisionForm, NoteForm, ReportForm
+from .models import Appeal, Case, DismissalProposal, Notification, Penalty
+from .notices import describe, removal_message, template_helpers
+
+bp = Blueprint("moderation", __name__)
+
+
+def _page():
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _require_moderator():
+    permissions.require(permissions.is_moderator(current_user))
+
+
+def _report_limit():
+    return current_app.config["REPORT_LIMIT"]
+
+
+def _reporter_key():
+    return f"report:{current_user.get_id()}"
+
+
+@bp.app_context_processor
+def moderation_counts():
+    """Unread notifications for everyone, open cases for moderators: shown in the navigation."""
+    def counts():
+        if not current_user.is_authenticated:
+            return {}
+        result = {"unread": queries.unread_count(current_user)}
+        if permissions.is_moderator(current_user):
+            result["open_cases"] = queries.open_case_count(current_user)
+        return result
+    return {"moderation_counts": counts, **template_helpers()}
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+def _report(target_name, report, back_url):
+    """The report form for a post or a profile, and filing the report."""
+    if not has_accepted_current_conduct(current_user):
+        flash(_("Please read and accept the Code of Conduct before you report."), "info")
+        return redirect(url_for("auth.conduct", next=request.full_path))
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            report(form.rule.data, form.comment.data)
+        except services.ModerationError as error:
+            flash(error.message, "error")
+            return redirect(back_url)
+        except ConductNotAccepted:
+            flash(_("The Code of Conduct has changed: accept it, then send your report again."), "error")
+        else:
+            flash(_("Thank you. The moderators will review your report."), "success")
+            return redirect(back_url)
+    return render_template("moderation/report.html", form=form, target_name=target_name,
+                           rules=current_conduct().rules, back_url=back_url)
+
+
+def _already_reported():
+    flash(services.ALREADY_REPORTED, "info")
+    return redirect(url_for(".my_reports"))
+
+
+@bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
+@limiter.limit(_report_limit, methods=["POST"], key_func=_reporter_key)
+def report_post(post_id):
+    """Report a post for breaking a rule of the Code of Conduct."""
+    post = db.get_or_404(Post, post_id)
+    if services.already_reported(current_user, post.author, post):
+        return _already_reported()
+    permissions.require(permissions.can_view_thread(current_user, post.thread)
+                        and permissions.can_report_post(current_user, post))
+    return _report(post.thread.title, lambda rule, comment: services.report_post(current_user, post, rule, comment),
+                   post_url(post))
+
+
+@bp.route("/u/<username>/report", methods=["GET", "POST"])
+@limiter.limit(_report_limit, methods=["POST"], key_func=_reporter_key)
+def report_member(username):
+    """Report a member's profile."""
+    member = db.first_or_404(db.select(User).where(User.username == username.lower()))
+    if services.already_reported(current_user, member):
+        return _already_reported()
+    permissions.require(permissions.can_report_member(current_user, member))
+    return _report(member.display_name,
+                   lambda rule, comment: services.report_member(current_user, member, rule, comment),
+                   url_for("profiles.profile", username=member.username))
+
+
+@bp.route("/reports")
+def my_reports():
+    """The member's own reports and what became of them."""
+    return render_template("moderation/my_reports.html", reports=queries.my_reports(current_user, _page()),
+                           state=services.report_state)
+
+
+# --- the queue and cases ---------------------------------------------------------------------
+
+@bp.route("/moderation/")
+def queue():
+    """Cases awaiting a decision (or decided), filtered and sorted."""
+    _require_moderator()
+    status = request.args.get("status", "open")
+    if status not in ("open", "escalated", "resolved"):
+        status = "open"
+    sort = request.args.get("sort", "oldest")
+    cases, cited = queries.queue(current_user, status, request.args.get("rule"),
+                                 request.args.get("category", type=int), request.args.get("academy"),
+                                 sort, _page())
+    categories = db.session.scalars(db.select(Category).order_by(Category.position)).all()
+    return render_template("moderation/queue.html", cases=cases, cited=cited, status=status, sort=sort,
+                           categories=categories, args=request.args,
+                           appeals=queries.pending_appeal_count(current_user))
+
+
+def _case_or_404(case_id):
+    case = db.get_or_404(Case, case_id)
+    permissions.require(permissions.can_view_case(current_user, case))
+    return case
+
+
+@bp.route("/moderation/cases/<int:case_id>")
+def case(case_id):
+    """One case: the content in context, the reports, the member's history, notes, the timeline."""
+    case = _case_or_404(case_id)
+    data = queries.case_page(case)
+    return render_template("moderation/case.html", case=case, form=CaseActionForm(), note_form=NoteForm(),
+                           decision_form=DecisionForm(), suggestion=services.suggest_penalty(case.member),
+                           removal_message=removal_message, **data)
+
+
+def _run(operation, success_message, target):
+    """Run a moderation operation and report its outcome as a flash message."""
+    try:
+        operation()
+    except services.ModerationError as error:
+        flash(error.message, "error")
+    else:
+        flash(success_message, "success")
+    return redirect(target)
+
+
+@bp.route("/moderation/cases/<int:case_id>/claim", methods=["POST"])
+def claim(case_id):
+    """Take the case."""
+    case = _case_or_404(case_id)
+    return _run(lambda: services.claim_case(current_user, case), _("You hold this case now."),
+                url_for(".case", case_id=case.id))
+
+
+@bp.route("/moderation/cases/<int:case_id>/note", methods=["POST"])
+def add_note(case_id):
+    """Add an internal note."""
+    case = _case_or_404(case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_("Write the note first."), "error")
+        return redirect(url_for(".case", case_id=case.id))
+    return _run(lambda: services.add_note(current_user, case, form.body.data), _("Note added."),
+                url_for(".case", case_id=case.id))
+
+
+def _until(form):
+    """The end of a silence or suspension chosen on the form."""
+    if form.duration.data == "date" and form.until.data:
+        return datetime.combine(form.until.data, time(23, 59))
+    if form.duration.data and form.duration.data.isdigit():
+        return services.suspension_end(days=int(form.duration.data))
+    return None
+
+
+ACTIONS = {
+    "dismiss": (lambda u, c, f: services.dismiss_case(u, c, f.reason.data),
+                "The case is dismissed; the reporters are told."),
+    "remove": (lambda u, c, f: services.remove_content(u, c, f.rule.data, f.reason.data),
+               "The post is removed; its author is told why."),
+    "warn": (lambda u, c, f: services.warn_member(u, c, f.rule.data, f.reason.data, f.remove.data),
+             "The warning is on the member's record."),
+    "silence": (lambda u, c, f: services.silence_member(u, c, f.rule.data, f.reason.data, _until(f), f.remove.data),
+                "The member is silenced."),
+    "suspend": (lambda u, c, f: services.suspend_member(u, c, f.rule.data, f.reason.data, _until(f), f.remove.data),
+                "The member is suspended and signed out everywhere."),
+    "escalate": (lambda u, c, f: services.escalate_case(u, c, f.reason.data),
+                 "The case is escalated to the administrators."),
+    "propose-dismissal": (lambda u, c, f: services.propose_dismissal(u, c, f.rule.data, f.reason.data,
+                                                                     f.hide_content.data),
+                          "The dismissal is proposed; an administrator will decide."),
+    "dismiss-member": (lambda u, c, f: services.dismiss_member_directly(u, c, f.rule.data, f.reason.data,
+                                                                        f.hide_content.data),
+                       "The member is dismissed from the portal."),
+}
+
+
+@bp.route("/moderation/cases/<int:case_id>/<any(" + ", ".join(f'"{a}"' for a in ACTIONS) + "):action>",
+          methods=["POST"])
+def act(case_id, action):
+    """Decide or escalate a case."""
+    case = _case_or_404(case_id)
+    form = CaseActionForm()
+    if action == "remove" and form.rule.data and not (form.reason.data or "").strip():
+        form.reason.data = removal_message(form.rule.data, case.member.preferred_language)
+    if not form.validate_on_submit():
+        flash(_("Give a reason for the decision."), "error")
+        return redirect(url_for(".case", case_id=case.id))
+    operation, message = ACTIONS[action]
+    return _run(lambda: operation(current_user, case, form), _(message), url_for(".case", case_id=case.id))
+
+
+@bp.route("/moderation/proposals/<int:proposal_id>/<any(confirm, reject):decision>", methods=["POST"])
+def decide_proposal(proposal_id, decision):
+    """An admin confirms or rejects a proposed dismissal."""
+    proposal = db.get_or_404(DismissalProposal, proposal_id)
+    form = DecisionForm()
+    target = url_for(".case", case_id=proposal.case_id)
+    if not form.validate_on_submit():
+        flash(_("Give a reason for the decision."), "error")
+        return redirect(target)
+    return _run(lambda: services.decide_dismissal(current_user, proposal, decision == "confirm", form.reason.data),
+                _("The member is dismissed from the portal.") if decision == "confirm"
+                else _("The proposal is rejected."), target)
+
+
+# --- undoing ---------------------------------------------------------------------------------
+
+def _with_reason(operation, success_message, target):
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for the decision."), "error")
+        return redirect(target)
+    return _run(lambda: operation(form.reason.data), success_message, target)
+
+
+@bp.route("/moderation/posts/<int:post_id>/restore", methods=["POST"])
+def restore(post_id):
+    """Show a hidden or removed post again."""
+    post = db.get_or_404(Post, post_id)
+    return _with_reason(lambda reason: services.restore_content(current_user, post, reason),
+                        _("The post is visible again."), post_url(post))
+
+
+@bp.route("/moderation/penalties/<int:penalty_id>/lift", methods=["POST"])
+def lift(penalty_id):
+    """End a penalty early."""
+    penalty = db.get_or_404(Penalty, penalty_id)
+    return _with_reason(lambda reason: services.lift_penalty(current_user, penalty, reason),
+                        _("The penalty is lifted."), url_for(".member", username=penalty.member.username))
+
+
+@bp.route("/moderation/members/<username>/reinstate", methods=["POST"])
+def reinstate(username):
+    """Undo a dismissal from the portal."""
+    member = db.first_or_404(db.select(User).where(User.username == username.lower()))
+    return _with_reason(lambda reason: services.reinstate_member(current_user, member, reason),
+                        _("The member is reinstated."), url_for(".member", username=member.username))
+
+
+@bp.route("/moderation/members/<username>")
+def member(username):
+    """A member's moderation history."""
+    _require_moderator()
+    member = db.first_or_404(db.select(User).where(User.username == username.lower()))
+    return render_template("moderation/member.html", member=member, history=queries.member_history(member),
+                           form=DecisionForm())
+
+
+# --- appeals ---------------------------------------------------------------------------------
+
+@bp.route("/account/moderation")
+def my_record():
+    """The member's own moderation record, with the appeal forms."""
+    cases, appeals = queries.decided_cases_of(current_user)
+    return render_template("moderation/my_record.html", cases=cases, appeals=appeals, form=AppealForm(),
+                           penalties=queries.member_history(current_user)["penalties"])
+
+
+@bp.route("/account/appeals/<int:case_id>", methods=["POST"])
+def appeal(case_id):
+    """Appeal once against a decision."""
+    case = db.get_or_404(Case, case_id)
+    form = AppealForm()
+    if not form.validate_on_submit():
+        flash(_("Write your appeal first."), "error")
+        return redirect(url_for(".my_record"))
+    return _run(lambda: services.file_appeal(current_user, case, form.text.data),
+                _("Your appeal is filed. You will be told the outcome."), url_for(".my_record"))
+
+
+@bp.route("/moderation/appeals")
+def appeals():
+    """Appeals awaiting a decision."""
+    _require_moderator()
+    return render_template("moderation/appeals.html", appeals=queries.pending_appeals(current_user, _page()),
+                           form=DecisionForm())
+
+
+@bp.route("/moderation/appeals/<int:appeal_id>/<any(grant, uphold):decision>", methods=["POST"])
+def decide_appeal(appeal_id, decision):
+    """Grant or uphold an appeal."""
+    appeal = db.get_or_404(Appeal, appeal_id)
+    return _with_reason(lambda reason: services.decide_appeal(current_user, appeal, decision == "grant", reason),
+                        _("The appeal is decided; the member is told."), url_for(".appeals"))
+
+
+# --- record ----------------------------------------------------------------------------------
+
+@bp.route("/moderation/log")
+def log():
+    """The audit log of every moderation action."""
+    _require_moderator()
+    args = request.args
+    entries = queries.audit_log(current_user, args.get("action"), args.get("actor"), args.get("member"),
+                                args.get("rule"), _page())
+    return render_template("moderation/log.html", entries=entries, args=args)
+
+
+@bp.route("/moderation/stats")
+def stats():
+    """The transparency report: cases by rule, academy and outcome; time to a decision."""
+    permissions.require(permissions.is_admin(current_user))
+    return render_template("moderation/stats.html", stats=queries.statistics())
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+@bp.route("/notifications")
+def notifications():
+    """The member's notifications, newest first."""
+    return render_template("moderation/notifications.html",
+                           items=queries.notifications(current_user, _page()), describe=describe)
+
+
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+def open_notification(notification_id):
+    """Mark a notification read and go to what it is about."""
+    notification = db.get_or_404(Notification, notification_id)
+    if notification.user_id != current_user.id:
+        abort(404)
+    services.mark_read(current_user, notification)
+    return redirect(describe(notification)["url"])
+
+
+@bp.route("/notifications/read", methods=["POST"])
+def mark_all_read():
+    """Mark every notification read."""
+    services.mark_read(current_user)
+    return redirect(url_for(".notifications"))
