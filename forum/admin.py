@@ -42,10 +42,16 @@ def edit_category(category_id):
     """Create a category or rename and describe an existing one."""
     category = db.get_or_404(Category, category_id) if category_id else None
     form = CategoryForm(obj=category)
+    if request.method == "GET" and category is not None:
+        form.moderators.data = ", ".join(u.username for u in services.category_moderators(category))
     if form.validate_on_submit() and not _slug_taken(form, category):
-        services.save_category(current_user, category, form.data)
-        flash(_("The category is saved."), "success")
-        return redirect(url_for("admin.categories"))
+        moderators, unknown = services.parse_moderators(form.moderators.data)
+        if unknown:
+            form.moderators.errors.append(_("Not moderators: %(names)s", names=", ".join(unknown)))
+        else:
+            services.save_category(current_user, category, form.data, moderators)
+            flash(_("The category is saved."), "success")
+            return redirect(url_for("admin.categories"))
     return render_template("admin/category_form.html", form=form, category=category)
 
 

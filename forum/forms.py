@@ -121,6 +121,10 @@ class CategoryForm(FlaskForm):
     group = SelectField(_l("Group"), choices=_choices([
         ("subject", _l("Subject areas")), ("academy", _l("Academies")), ("general", _l("General"))]))
     staff_only = BooleanField(_l("Only moderators and admins start threads here"))
+    moderators = StringField(_l("Category moderators"), validators=[Optional(), Length(max=1000)],
+                             description=_l("Usernames of moderators who look after this category, "
+                                            "separated by commas. Moderators without any category "
+                                            "moderate the whole portal."))
 
 
 class ConductRuleForm(Form):

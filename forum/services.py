@@ -10,6 +10,7 @@ from .extensions import db
 from .models import (
     AccountRequest,
     Category,
+    CategoryModerator,
     ConductAcceptance,
     ConductRule,
     ConductVersion,
@@ -333,8 +334,21 @@ def visible_categories(user):
 
 # --- categories (admin) ------------------------------------------------------------------------
 
-def save_category(admin, category, fields):
-    """Create (category=None) or update a category."""
+def parse_moderators(text):
+    """The moderator accounts named in a comma-separated list, and the names that are not moderators."""
+    names = sorted({name.strip().lower() for name in (text or "").split(",") if name.strip()})
+    found = db.session.scalars(select(User).where(User.username.in_(names), User.role == "moderator")).all()
+    return found, sorted(set(names) - {user.username for user in found})
+
+
+def category_moderators(category):
+    return db.session.scalars(select(User).join(CategoryModerator, CategoryModerator.user_id == User.id)
+                              .where(CategoryModerator.category_id == category.id)
+                              .order_by(User.username)).all()
+
+
+def save_category(admin, category, fields, moderators=()):
+    """Create (category=None) or update a category and the moderators scoped to it."""
     _ensure(permissions.is_admin(admin))
     if category is None:
         last = db.session.scalar(select(func.max(Category.position))) or 0
@@ -342,6 +356,14 @@ def save_category(admin, category, fields):
         db.session.add(category)
     for name in ("name", "slug", "description", "group", "staff_only"):
         setattr(category, name, fields[name])
+    db.session.flush()
+    wanted = {user.id for user in moderators}
+    current = {row.user_id: row for row in db.session.scalars(
+        select(CategoryModerator).where(CategoryModerator.category_id == category.id))}
+    for user_id in wanted - current.keys():
+        db.session.add(CategoryModerator(user_id=user_id, category_id=category.id))
+    for user_id in current.keys() - wanted:
+        db.session.delete(current[user_id])
     db.session.commit()
     return category
 

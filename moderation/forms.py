@@ -1,7 +1,7 @@
 """Moderation forms. The rule choices come from the Code of Conduct in force."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -61,12 +61,5 @@ class AppealForm(FlaskForm):
 
 
 class RemovalMessageForm(FlaskForm):
-    text = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=2000)])
-
-
-class LogFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form
-
-    actor = StringField(_l("Moderator"), validators=[Optional(), Length(max=32)])
-    member = StringField(_l("Member"), validators=[Optional(), Length(max=32)])
+    text = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)],
+                         description=_l("Leave empty to use the portal's default message."))

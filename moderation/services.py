@@ -26,6 +26,7 @@ from .models import (
     ModerationAction,
     Notification,
     Penalty,
+    RemovalMessage,
     Report,
 )
 
@@ -509,3 +510,19 @@ def decide_appeal(moderator, appeal, grant, reason):
 def suspension_end(days=None, until=None):
     """The end of a suspension given in days from now or as a date."""
     return utcnow() + timedelta(days=days) if days else until
+
+
+def save_removal_message(admin, rule_code, language, text):
+    """Set the prepared removal message for a rule in one language (empty: back to the default)."""
+    _ensure(permissions.is_admin(admin))
+    _check_rule(rule_code)
+    message = db.session.scalar(select(RemovalMessage).where(RemovalMessage.rule_code == rule_code,
+                                                             RemovalMessage.language == language))
+    text = (text or "").strip()
+    if message is None and text:
+        db.session.add(RemovalMessage(rule_code=rule_code, language=language, text=text))
+    elif message is not None and text:
+        message.text = text
+    elif message is not None:
+        db.session.delete(message)
+    db.session.commit()

@@ -12,7 +12,7 @@ from forum.services import ConductNotAccepted, current_conduct, has_accepted_cur
 from forum.views import post_url
 
 from . import queries, services
-from .forms import AppealForm, CaseActionForm, DecisionForm, NoteForm, ReportForm
+from .forms import AppealForm, CaseActionForm, DecisionForm, NoteForm, RemovalMessageForm, ReportForm
 from .models import Appeal, Case, DismissalProposal, Notification, Penalty
 from .notices import describe, removal_message, template_helpers
 
@@ -333,6 +333,29 @@ def stats():
     """The transparency report: cases by rule, academy and outcome; time to a decision."""
     permissions.require(permissions.is_admin(current_user))
     return render_template("moderation/stats.html", stats=queries.statistics())
+
+
+@bp.route("/moderation/removal-messages")
+def removal_messages():
+    """The prepared removal messages, per rule and language."""
+    permissions.require(permissions.is_admin(current_user))
+    return render_template("moderation/removal_messages.html", enabled=current_app.config["LANGUAGES"],
+                           message=removal_message)
+
+
+@bp.route("/moderation/removal-messages/<rule>/<language>", methods=["GET", "POST"])
+def edit_removal_message(rule, language):
+    """Edit the prepared removal message for one rule in one language."""
+    permissions.require(permissions.is_admin(current_user))
+    if language not in current_app.config["LANGUAGES"]:
+        abort(404)
+    form = RemovalMessageForm()
+    if request.method == "GET":
+        form.text.data = removal_message(rule, language)
+    elif form.validate_on_submit():
+        return _run(lambda: services.save_removal_message(current_user, rule, language, form.text.data),
+                    _("The message is saved."), url_for(".removal_messages"))
+    return render_template("moderation/removal_message.html", form=form, rule=rule, language=language)
 
 
 # --- notifications ---------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Admin settings of moderation: category moderators and prepared removal messages."""
+from forum import services as forum_services
+from forum.extensions import db
+from forum.models import Category, CategoryModerator, Post
+from moderation import services
+from moderation.models import Case, Notification
+from tests.conftest import login
+
+
+def category(slug):
+    return db.session.scalar(db.select(Category).where(Category.slug == slug))
+
+
+def edit_category(client, slug, moderators):
+    cat = category(slug)
+    return client.post(f"/admin/categories/{cat.id}/edit", data={
+        "name": cat.name, "slug": cat.slug, "description": cat.description, "group": cat.group,
+        "moderators": moderators})
+
+
+def test_admin_scopes_moderators_to_a_category(admin_client, make_user):
+    make_user("cyber_mod", role="moderator")
+    make_user("plain", role="member")
+    refused = edit_category(admin_client, "cybercrime", "cyber_mod, plain, ghost")
+    assert refused.status_code == 200
+    assert "Not moderators: ghost, plain" in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(CategoryModerator)) == 0
+
+    assert edit_category(admin_client, "cybercrime", "Cyber_Mod").status_code == 302
+    scope = db.session.scalar(db.select(CategoryModerator))
+    assert scope.category_id == category("cybercrime").id
+    form = admin_client.get(f"/admin/categories/{category('cybercrime').id}/edit").get_data(as_text=True)
+    assert 'value="cyber_mod"' in form
+
+    assert edit_category(admin_client, "cybercrime", "").status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(CategoryModerator)) == 0
+
+
+def test_scoped_moderator_sees_only_their_categories_cases(app, admin_client, make_user):
+    scoped = make_user("cyber_mod", role="moderator")
+    edit_category(admin_client, "cybercrime", "cyber_mod")
+    author, reporter = make_user("author"), make_user("reporter")
+    inside = forum_services.create_thread(author, category("cybercrime"), "Phishing kits", "discussion", "x")
+    outside = forum_services.create_thread(author, category("general"), "Elsewhere thread", "discussion", "y")
+    for thread in (inside, outside):
+        post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+        services.report_post(reporter, post, "disrespect", "")
+    client = app.test_client()
+    login(client, scoped)
+    queue = client.get("/moderation/").get_data(as_text=True)
+    assert "Phishing kits" in queue and "Elsewhere thread" not in queue
+    outside_case = db.session.scalar(db.select(Case).where(Case.category_id == category("general").id))
+    assert client.get(f"/moderation/cases/{outside_case.id}").status_code == 403
+
+
+def test_admin_edits_a_removal_message_used_in_the_authors_language(app, admin_client, make_user, moderator_client):
+    page = admin_client.get("/moderation/removal-messages").get_data(as_text=True)
+    assert "Your post was removed because it breaks this rule" in page
+    saved = admin_client.post("/moderation/removal-messages/disrespect/es",
+                              data={"text": "Su mensaje fue retirado por falta de respeto."})
+    assert saved.status_code == 302
+    author = make_user("autor", preferred_language="es")
+    thread = forum_services.create_thread(author, category("general"), "Un hilo", "discussion", "texto")
+    post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+    case = services.report_post(make_user("reporter"), post, "disrespect", "")
+    moderator_client.post(f"/moderation/cases/{case.id}/remove", data={"rule": "disrespect", "reason": ""})
+    notice = db.session.scalar(db.select(Notification).where(Notification.user_id == author.id))
+    assert notice.data["reason"] == "Su mensaje fue retirado por falta de respeto."
+    assert db.session.get(Post, post.id).moderation_state == "removed"
+
+
+def test_removal_messages_are_admin_only(moderator_client):
+    assert moderator_client.get("/moderation/removal-messages").status_code == 403
+    assert moderator_client.post("/moderation/removal-messages/disrespect/es", data={"text": "x"}).status_code == 403
