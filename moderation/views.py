@@ -32,7 +32,7 @@ def _report_limit():
 
 
 def _reporter_key():
-    return f"report:{current_user.get_id()}"
+    return f"report:{current_user.id}"  # the account, not the session: signing out resets nothing
 
 
 @bp.app_context_processor
