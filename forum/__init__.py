@@ -1,7 +1,7 @@
 """ILEA Alumni Portal: the application factory."""
 from pathlib import Path
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, g, has_request_context, render_template, request
 from flask_babel import format_datetime, get_locale, lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,7 +12,8 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 # Reachable without signing in: the portal is closed to everything else.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "static",
+                    "moderation.record_with_token"}  # signed link for members who cannot sign in
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -55,6 +56,8 @@ def select_locale():
     """A member's preferred language, else the visitor's cookie, else the browser's."""
     from flask import current_app
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return None  # outside a request (tasks, CLI): the default, unless force_locale says otherwise
     if current_user.is_authenticated and current_user.preferred_language in languages:
         return current_user.preferred_language
     if request.cookies.get("lang") in languages:

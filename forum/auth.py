@@ -48,6 +48,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next())
     form = LoginForm()
+    record_url = None
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is None:
@@ -60,6 +61,8 @@ def login():
                         date=format_datetime(user.suspended_until, "medium")), "error")
             else:
                 flash(_("This account is not active. Contact the portal administrators."), "error")
+            # The password was right: let them read the decision and appeal it.
+            record_url = url_for("moderation.record_with_token", token=services.record_token(user))
         else:
             target = safe_next()
             # A fresh session (and CSRF token) on sign-in: nothing planted before survives it.
@@ -68,7 +71,8 @@ def login():
             services.record_login(user)
             current_app.logger.info("login succeeded for %s from %s", user.username, request.remote_addr)
             return redirect(target)
-    return render_template("auth/login.html", form=form, ign_url=current_app.config["IGN_URL"])
+    return render_template("auth/login.html", form=form, ign_url=current_app.config["IGN_URL"],
+                           record_url=record_url)
 
 
 @bp.route("/logout", methods=["POST"])

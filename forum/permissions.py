@@ -106,8 +106,8 @@ def can_decide_case(user, case):
 
 
 def can_decide_appeal(user, appeal):
-    """Never the moderator whose decision is appealed."""
-    return can_view_case(user, appeal.case) and appeal.case.resolved_by_id != user.id
+    """Never a moderator who took part in the decision appealed (decided it or proposed it)."""
+    return can_view_case(user, appeal.case) and user.id not in appeal.case.decided_by_ids
 
 
 def require(allowed):

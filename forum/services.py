@@ -65,6 +65,27 @@ def authenticate(login, password):
     return user
 
 
+def _record_token_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer(current_app.secret_key, salt="member-record")
+
+
+def record_token(user):
+    """A short-lived link for a member who cannot sign in (suspended, dismissed) to read and
+    appeal the decisions about them; handed out only after their password was checked."""
+    return _record_token_serializer().dumps(user.id)
+
+
+def member_from_record_token(token, max_age=3600):
+    from itsdangerous import BadSignature
+    try:
+        user_id = _record_token_serializer().loads(token, max_age=max_age)
+    except BadSignature:
+        return None
+    return db.session.get(User, user_id)
+
+
 def record_login(user):
     """Note a successful sign-in."""
     user.last_login_at = utcnow()
@@ -288,8 +309,12 @@ def _listing(query, kind, page, per_page):
 
 
 def _without_hidden(query, user):
-    # Threads hidden by moderation leave the lists; moderators still find them.
-    return query if permissions.is_moderator(user) else query.where(Thread.hidden.is_(False))
+    # Threads hidden by moderation leave the lists, except for the moderators who may open them.
+    if permissions.is_admin(user) or (permissions.is_moderator(user) and not user.moderated_category_ids):
+        return query
+    if permissions.is_moderator(user):
+        return query.where(or_(Thread.hidden.is_(False), Thread.category_id.in_(user.moderated_category_ids)))
+    return query.where(Thread.hidden.is_(False))
 
 
 def latest_threads(user, kind, page, per_page):

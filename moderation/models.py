@@ -65,6 +65,7 @@ class Case(db.Model):
     resolved_by = db.relationship("User", foreign_keys=[resolved_by_id])
     claimed_by = db.relationship("User", foreign_keys=[claimed_by_id])
     reports = db.relationship("Report", back_populates="case", order_by="Report.created_at")
+    proposals = db.relationship("DismissalProposal", viewonly=True)
 
     @property
     def is_open(self):
@@ -73,6 +74,11 @@ class Case(db.Model):
     @property
     def outcome_label(self):
         return OUTCOMES.get(self.outcome, "")
+
+    @property
+    def decided_by_ids(self):
+        """Who took part in the decision: the decider and the proposer of a confirmed dismissal."""
+        return {self.resolved_by_id} | {p.proposed_by_id for p in self.proposals if p.status == "confirmed"}
 
 
 class Report(db.Model):

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from statistics import median
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from forum import permissions
 from forum.extensions import db
@@ -146,7 +146,8 @@ def audit_log(user, action, actor, member, rule, page, per_page=50):
 
 def pending_appeals(user, page):
     query = (_visible(select(Appeal).join(Appeal.case), user).where(Appeal.status == "pending")
-             .options(joinedload(Appeal.case).joinedload(Case.resolved_by), joinedload(Appeal.member))
+             .options(joinedload(Appeal.case).joinedload(Case.resolved_by), joinedload(Appeal.member),
+                      selectinload(Appeal.case, Case.proposals))
              .order_by(Appeal.created_at))
     return db.paginate(query, page=page, per_page=25, error_out=False)
 

@@ -175,7 +175,14 @@ def _file_report(reporter, member, post, category_id, rule_code, comment, snapsh
 def _hide_when_reported_enough(case, post):
     reporters = db.session.scalar(select(func.count(func.distinct(Report.reporter_id)))
                                   .where(Report.case_id == case.id))
-    if post.moderation_state is None and reporters >= current_app.config["MODERATION_HIDE_THRESHOLD"]:
+    if reporters < current_app.config["MODERATION_HIDE_THRESHOLD"]:
+        return
+    # Conditional, so reports arriving together hide the post (and log it) once.
+    hidden = db.session.execute(update(Post).where(Post.id == post.id, Post.moderation_state.is_(None))
+                                .values(moderation_state="pending")
+                                .execution_options(synchronize_session=False)).rowcount
+    if hidden:
+        db.session.refresh(post)
         _set_post_state(post, "pending")
         log_action(None, "auto_hide", case, member=post.author, post=post,
                    reason=f"{reporters} members reported it")
@@ -214,6 +221,9 @@ def add_note(moderator, case, body):
 
 def _decide(actor, case, outcome, reason):
     """Resolve the case if nobody has yet; otherwise say who did."""
+    _ensure(permissions.can_view_case(actor, case))
+    if not case.is_open:
+        raise CaseAlreadyDecided(case)
     _ensure(permissions.can_decide_case(actor, case))
     now = utcnow()
     changed = db.session.execute(
@@ -313,6 +323,9 @@ def _check_future(until):
 
 def escalate_case(moderator, case, note):
     """Hand the case to the admins with a note."""
+    _ensure(permissions.can_view_case(moderator, case))
+    if not case.is_open:
+        raise CaseAlreadyDecided(case)
     _ensure(permissions.can_decide_case(moderator, case))
     changed = db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open")
                                  .values(status="escalated")).rowcount
@@ -337,8 +350,9 @@ def suggest_penalty(member):
         if kind == "warning":
             steps = max(steps, 1)
         else:
-            days = round((ends_at - created_at).total_seconds() / 86400) if ends_at else 30
-            position = next((i for i, step in enumerate(LADDER) if step == days), 4)
+            days = (ends_at - created_at).total_seconds() / 86400 if ends_at else 30
+            # A suspension to a chosen date counts as the longest ladder step it reached.
+            position = max((i for i, step in enumerate(LADDER[1:-1], start=1) if step <= days + 0.5), default=1)
             steps = max(steps, position + 1)
     return LADDER[min(steps, len(LADDER) - 1)]
 
@@ -377,7 +391,8 @@ def decide_dismissal(admin, proposal, confirm, reason):
         raise ModerationError(_l("This proposal was already decided."))
     if confirm:
         _decide(admin, case, "member_dismissed", reason)
-        _dismiss(admin, case, proposal.rule_code, proposal.reason, proposal.hide_content, "confirm_dismissal")
+        _dismiss(admin, case, proposal.rule_code, proposal.reason, proposal.hide_content, "confirm_dismissal",
+                 log_reason=reason)
     else:
         log_action(admin, "reject_dismissal", case, member=case.member, reason=reason)
     db.session.commit()
@@ -392,7 +407,8 @@ def dismiss_member_directly(admin, case, rule_code, reason, hide_content):
     db.session.commit()
 
 
-def _dismiss(admin, case, rule_code, reason, hide_content, action):
+def _dismiss(admin, case, rule_code, reason, hide_content, action, log_reason=None):
+    """Dismiss the case's member: `reason` is what they are told, `log_reason` the decider's words."""
     member = case.member
     member.status = "dismissed"
     member.session_token = new_session_token()
@@ -400,7 +416,7 @@ def _dismiss(admin, case, rule_code, reason, hide_content, action):
                            reason=reason, created_by_id=admin.id))
     if hide_content:
         _hide_all_posts(member)
-    log_action(admin, action, case, member=member, rule_code=rule_code, reason=reason)
+    log_action(admin, action, case, member=member, rule_code=rule_code, reason=log_reason or reason)
     notify([member], "dismissal", case, rule=rule_code, reason=reason)
 
 
@@ -426,34 +442,41 @@ def restore_content(moderator, post, reason):
 def lift_penalty(moderator, penalty, reason):
     """End a silence or suspension early, or withdraw a warning."""
     member = penalty.member
-    _ensure(permissions.is_moderator(moderator) and penalty.kind != "dismissal" and penalty.lifted_at is None)
+    case = db.session.get(Case, penalty.case_id) if penalty.case_id else None
+    allowed = permissions.can_view_case(moderator, case) if case else permissions.is_admin(moderator)
+    _ensure(allowed and penalty.kind != "dismissal" and penalty.lifted_at is None)
     penalty.lifted_at, penalty.lifted_by_id = utcnow(), moderator.id
     if penalty.kind == "silence":
         member.silenced_until = None
     elif penalty.kind == "suspension":
         member.suspended_until = None
     log_action(moderator, "lift_" + penalty.kind, member=member, rule_code=penalty.rule_code, reason=reason)
-    notify([member], "penalty_lifted", kind=penalty.kind)
+    notify([member], "penalty_lifted", penalty=penalty.kind)
     db.session.commit()
 
 
 def reinstate_member(admin, member, reason):
     """Undo a dismissal from the portal, and show the content it hid."""
     _ensure(permissions.is_admin(admin) and member.is_dismissed)
-    member.status = "active"
     for penalty in db.session.scalars(select(Penalty).where(Penalty.member_id == member.id,
                                                             Penalty.kind == "dismissal",
                                                             Penalty.lifted_at.is_(None))):
         penalty.lifted_at, penalty.lifted_by_id = utcnow(), admin.id
+    _readmit(member)
+    log_action(admin, "reinstate", member=member, reason=reason)
+    notify([member], "reinstated")
+    db.session.commit()
+
+
+def _readmit(member):
+    """Make a dismissed member active again, with the content their dismissal hid."""
+    member.status = "active"
     db.session.execute(update(Post).where(Post.author_id == member.id,
                                           Post.moderation_state == "author_dismissed")
                        .values(moderation_state=None))
     shown = select(Post.thread_id).where(Post.author_id == member.id, Post.number == 1,
                                          Post.moderation_state.is_(None))
     db.session.execute(update(Thread).where(Thread.id.in_(shown)).values(hidden=False))
-    log_action(admin, "reinstate", member=member, reason=reason)
-    notify([member], "reinstated")
-    db.session.commit()
 
 
 # --- appeals ---------------------------------------------------------------------------------
@@ -501,7 +524,7 @@ def decide_appeal(moderator, appeal, grant, reason):
             elif penalty.kind == "suspension":
                 member.suspended_until = None
             elif penalty.kind == "dismissal":
-                member.status = "active"
+                _readmit(member)
     log_action(moderator, "grant_appeal" if grant else "uphold_appeal", case, member=member, reason=reason)
     notify([member], "appeal_decided", case, granted=grant, reason=reason)
     db.session.commit()

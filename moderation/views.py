@@ -8,7 +8,12 @@ from flask_login import current_user
 from forum import permissions
 from forum.extensions import db, limiter
 from forum.models import Category, Post, User
-from forum.services import ConductNotAccepted, current_conduct, has_accepted_current_conduct
+from forum.services import (
+    ConductNotAccepted,
+    current_conduct,
+    has_accepted_current_conduct,
+    member_from_record_token,
+)
 from forum.views import post_url
 
 from . import queries, services
@@ -76,21 +81,26 @@ def _already_reported():
     return redirect(url_for(".my_reports"))
 
 
+# One allowance for all of a member's reports, posts and profiles together.
+_report_rate = limiter.shared_limit(_report_limit, scope="report", methods=["POST"], key_func=_reporter_key)
+
+
 @bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
-@limiter.limit(_report_limit, methods=["POST"], key_func=_reporter_key)
+@_report_rate
 def report_post(post_id):
     """Report a post for breaking a rule of the Code of Conduct."""
     post = db.get_or_404(Post, post_id)
     if services.already_reported(current_user, post.author, post):
         return _already_reported()
     permissions.require(permissions.can_view_thread(current_user, post.thread)
+                        and permissions.can_view_post(current_user, post)
                         and permissions.can_report_post(current_user, post))
     return _report(post.thread.title, lambda rule, comment: services.report_post(current_user, post, rule, comment),
                    post_url(post))
 
 
 @bp.route("/u/<username>/report", methods=["GET", "POST"])
-@limiter.limit(_report_limit, methods=["POST"], key_func=_reporter_key)
+@_report_rate
 def report_member(username):
     """Report a member's profile."""
     member = db.first_or_404(db.select(User).where(User.username == username.lower()))
@@ -280,24 +290,44 @@ def member(username):
 
 # --- appeals ---------------------------------------------------------------------------------
 
+def _record_page(member, token=None):
+    cases, appeals = queries.decided_cases_of(member)
+    return render_template("moderation/my_record.html", cases=cases, appeals=appeals, form=AppealForm(),
+                           penalties=queries.member_history(member)["penalties"], token=token)
+
+
+def _file_appeal(member, case_id, back_url):
+    case = db.get_or_404(Case, case_id)
+    form = AppealForm()
+    if not form.validate_on_submit():
+        flash(_("Write your appeal first."), "error")
+        return redirect(back_url)
+    return _run(lambda: services.file_appeal(member, case, form.text.data),
+                _("Your appeal is filed. You will be told the outcome."), back_url)
+
+
 @bp.route("/account/moderation")
 def my_record():
     """The member's own moderation record, with the appeal forms."""
-    cases, appeals = queries.decided_cases_of(current_user)
-    return render_template("moderation/my_record.html", cases=cases, appeals=appeals, form=AppealForm(),
-                           penalties=queries.member_history(current_user)["penalties"])
+    return _record_page(current_user)
 
 
 @bp.route("/account/appeals/<int:case_id>", methods=["POST"])
 def appeal(case_id):
     """Appeal once against a decision."""
-    case = db.get_or_404(Case, case_id)
-    form = AppealForm()
-    if not form.validate_on_submit():
-        flash(_("Write your appeal first."), "error")
-        return redirect(url_for(".my_record"))
-    return _run(lambda: services.file_appeal(current_user, case, form.text.data),
-                _("Your appeal is filed. You will be told the outcome."), url_for(".my_record"))
+    return _file_appeal(current_user, case_id, url_for(".my_record"))
+
+
+@bp.route("/account/record/<token>", methods=["GET", "POST"])
+def record_with_token(token):
+    """The record and appeal forms for a suspended or dismissed member, by the link given at sign-in."""
+    member = member_from_record_token(token)
+    if member is None:
+        abort(404)
+    if request.method == "POST":
+        return _file_appeal(member, request.form.get("case_id", type=int) or 0,
+                            url_for(".record_with_token", token=token))
+    return _record_page(member, token)
 
 
 @bp.route("/moderation/appeals")

@@ -185,3 +185,17 @@ def count_queries():
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: needs PostgreSQL's concurrency; "
+                                       "SQLite serialises writers, so the SQLite run leaves it out")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave postgresql_only tests out of the SQLite run (deselected, not skipped)."""
+    dropped = [item for item in items if item.get_closest_marker("postgresql_only")
+               and getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "sqlite"]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

@@ -72,3 +72,26 @@ def test_admin_edits_a_removal_message_used_in_the_authors_language(app, admin_c
 def test_removal_messages_are_admin_only(moderator_client):
     assert moderator_client.get("/moderation/removal-messages").status_code == 403
     assert moderator_client.post("/moderation/removal-messages/disrespect/es", data={"text": "x"}).status_code == 403
+
+
+def test_record_link_only_reaches_its_own_members_cases(app, make_user, moderator_client):
+    from forum.services import record_token
+    alice, bob = make_user("alice2"), make_user("bob2")
+    cases = {}
+    for member in (alice, bob):
+        thread = forum_services.create_thread(member, category("general"), f"Thread of {member.username}",
+                                              "discussion", "text")
+        post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+        cases[member.username] = services.report_post(make_user(f"r_{member.username}"), post, "disrespect", "")
+        moderator_client.post(f"/moderation/cases/{cases[member.username].id}/suspend",
+                              data={"rule": "disrespect", "reason": "insults", "duration": "7"})
+    client = app.test_client()
+    token = record_token(alice)
+    page = client.get(f"/account/record/{token}").get_data(as_text=True)
+    assert "Thread of alice2" in page and "Thread of bob2" not in page
+    client.post(f"/account/record/{token}", data={"case_id": cases["bob2"].id, "text": "not mine"})
+    client.post(f"/account/record/{token}", data={"case_id": cases["alice2"].id, "text": "I apologise"})
+    from moderation.models import Appeal
+    assert [(a.case_id, a.member_id) for a in db.session.scalars(db.select(Appeal))] == [
+        (cases["alice2"].id, alice.id)]
+    assert client.get("/account/record/forged-token").status_code == 404
