@@ -1,4 +1,5 @@
-"""Extension objects, created once and bound to the app in create_app()."""
+"""Extension objects, created once and bound to the app in create_app(); the Celery set-up."""
+from celery import Celery, Task
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,3 +24,39 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def celery_init_app(app):
+    """A Celery app configured from the Flask config; its tasks run inside the app context.
+
+    With no broker configured (local use), tasks run in-process right away.
+    """
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    config = app.config
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=config["CELERY_BROKER_URL"] or "memory://",
+        task_always_eager=not config["CELERY_BROKER_URL"],
+        task_ignore_result=True,
+        # A task is acknowledged when done, and given back if its worker dies mid-way.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": config["CELERY_VISIBILITY_TIMEOUT"]},
+        imports=["moderation.tasks"],
+        beat_schedule={
+            "sweep-outbox": {"task": "moderation.tasks.sweep_outbox",
+                             "schedule": config["MAIL_SWEEP_EVERY_SECONDS"]},
+            "send-digests": {"task": "moderation.tasks.send_digests", "schedule": 60.0},
+            "remind-stale-cases": {"task": "moderation.tasks.remind_stale_cases", "schedule": 3600.0},
+        },
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

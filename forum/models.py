@@ -71,6 +71,9 @@ class User(UserMixin, db.Model):
     # Timed penalties end by themselves: they are in force while these lie in the future.
     suspended_until = db.Column(db.DateTime)
     silenced_until = db.Column(db.DateTime)
+    # Moderators get new cases by e-mail at most once per this many minutes.
+    digest_minutes = db.Column(db.Integer, nullable=False, default=60, server_default="60")
+    last_digest_at = db.Column(db.DateTime)
 
     moderated_categories = db.relationship("CategoryModerator", lazy="selectin",
                                            cascade="all, delete-orphan")

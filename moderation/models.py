@@ -57,6 +57,7 @@ class Case(db.Model):
     resolved_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     claimed_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     claimed_at = db.Column(db.DateTime)
+    reminded_at = db.Column(db.DateTime)  # last reminder that the case is waiting too long
     previous_case_id = db.Column(db.Integer, db.ForeignKey("cases.id"))
 
     post = db.relationship("Post")
@@ -220,6 +221,48 @@ class ModerationAction(db.Model):
     member = db.relationship("User", foreign_keys=[member_id])
 
 
+class Delivery(db.Model):
+    """The outbox: one e-mail to send, written in the same transaction as its event.
+
+    A task claims it with a conditional UPDATE before sending, so two tasks never send it twice;
+    a periodic sweep re-enqueues deliveries left pending or abandoned mid-send.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status_updated", "status", "updated_at"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    kind = db.Column(db.String(32), nullable=False)
+    notification_id = db.Column(db.Integer, db.ForeignKey("notifications.id"))
+    payload_json = db.Column(db.Text, nullable=False, default="{}")
+    status = db.Column(db.String(16), nullable=False, default="pending")  # pending, sending, sent, failed
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    last_error = db.Column(db.Text)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    claimed_at = db.Column(db.DateTime)
+    sent_at = db.Column(db.DateTime)
+
+    user = db.relationship("User")
+    notification = db.relationship("Notification")
+
+    @property
+    def payload(self):
+        return json.loads(self.payload_json)
+
+
+class MailPreference(db.Model):
+    """A kind of notification the member chose not to receive by e-mail."""
+
+    __tablename__ = "mail_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    kind = db.Column(db.String(32), nullable=False)
+
+
 class Notification(db.Model):
     """One in-app notice to one member; its text is rendered in the reader's language."""
 
@@ -233,6 +276,8 @@ class Notification(db.Model):
     data_json = db.Column(db.Text, nullable=False, default="{}")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     read_at = db.Column(db.DateTime)
+    # New-case notices reach moderators by e-mail in digests; set once one included it.
+    digested_at = db.Column(db.DateTime)
 
     @property
     def data(self):

@@ -23,6 +23,7 @@ MESSAGES = {
     "dismissal_proposed": _l("A moderator proposes to dismiss a member from the portal (rule: %(rule)s). "
                              "An administrator's decision is needed."),
     "appeal_filed": _l("A member appealed a moderation decision."),
+    "stale_case": _l("A case has waited more than %(hours)s hours for a decision."),
     "report_reviewed:no_action": _l("Your report was reviewed: no action was needed."),
     "report_reviewed:action_taken": _l("Your report was reviewed: action was taken."),
     "content_removed": _l("Your post was removed (rule: %(rule)s). %(reason)s"),
@@ -46,21 +47,21 @@ def rule_title(code):
     return _(g.rule_titles[code]) if code in g.rule_titles else code or ""
 
 
-def _url(notification):
+def _url(notification, external):
     kind, data = notification.kind, notification.data
-    if kind in ("new_case", "escalation", "dismissal_proposed"):
-        return url_for("moderation.case", case_id=notification.case_id)
+    if kind in ("new_case", "escalation", "dismissal_proposed", "stale_case"):
+        return url_for("moderation.case", case_id=notification.case_id, _external=external)
     if kind == "appeal_filed":
-        return url_for("moderation.appeals")
+        return url_for("moderation.appeals", _external=external)
     if kind == "report_reviewed":
-        return url_for("moderation.my_reports")
+        return url_for("moderation.my_reports", _external=external)
     if kind == "content_restored":
-        return url_for("forum.post", post_id=data["post_id"])
-    return url_for("moderation.my_record")
+        return url_for("forum.post", post_id=data["post_id"], _external=external)
+    return url_for("moderation.my_record", _external=external)
 
 
-def describe(notification):
-    """{'text', 'url'} of a notification, in the current language."""
+def describe(notification, external=False):
+    """{'text', 'url'} of a notification, in the current language (absolute URL for e-mail)."""
     data = notification.data
     key = notification.kind
     if key == "report_reviewed":
@@ -73,8 +74,9 @@ def describe(notification):
         "reason": data.get("reason", ""),
         "note": data.get("note", ""),
         "until": format_datetime(datetime.fromisoformat(until), "medium") if until else "",
+        "hours": data.get("hours", ""),
     }
-    return {"text": MESSAGES[key] % values if key in MESSAGES else key, "url": _url(notification)}
+    return {"text": MESSAGES[key] % values if key in MESSAGES else key, "url": _url(notification, external)}
 
 
 def removal_message(rule_code, language):

@@ -13,7 +13,17 @@ from forum import permissions
 from forum.extensions import db
 from forum.models import Post, Thread, User
 
-from .models import Appeal, Case, CaseNote, DismissalProposal, ModerationAction, Notification, Penalty, Report
+from .models import (
+    Appeal,
+    Case,
+    CaseNote,
+    Delivery,
+    DismissalProposal,
+    ModerationAction,
+    Notification,
+    Penalty,
+    Report,
+)
 
 
 def _visible(query, user):
@@ -176,3 +186,12 @@ def statistics():
         durations[first.strftime("%Y-%m")].append((resolved - first).total_seconds() / 3600)
     by_month = [(month, len(hours), median(hours)) for month, hours in sorted(durations.items(), reverse=True)]
     return {"per_rule": per_rule, "per_academy": per_academy, "per_outcome": per_outcome, "by_month": by_month}
+
+
+def delivery_overview(page):
+    """Deliveries per state, and the failed ones, newest first."""
+    counts = dict(db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+    failed = db.paginate(select(Delivery).where(Delivery.status == "failed")
+                         .options(joinedload(Delivery.user)).order_by(Delivery.updated_at.desc()),
+                         page=page, per_page=50, error_out=False)
+    return counts, failed

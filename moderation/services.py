@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 
@@ -18,11 +18,13 @@ from forum.extensions import db
 from forum.models import Post, Thread, User, new_session_token, utcnow
 from forum.services import current_conduct, require_conduct_accepted
 
+from .mail import OPTIONAL as OPTIONAL_MAIL, commit, queue_mail
 from .models import (
     Appeal,
     Case,
     CaseNote,
     DismissalProposal,
+    MailPreference,
     ModerationAction,
     Notification,
     Penalty,
@@ -67,11 +69,15 @@ def log_action(actor, action, case=None, member=None, post=None, rule_code=None,
 
 
 def notify(recipients, kind, case=None, **data):
-    """Create one in-app notification per recipient: the only place notifications are made."""
+    """Create one in-app notification per recipient, and its e-mail in the outbox: the only place
+    notifications are made. New cases reach moderators' mailboxes in digests instead."""
     payload = json.dumps(data, default=str, sort_keys=True)
     for user in {u.id: u for u in recipients}.values():
-        db.session.add(Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
-                                    data_json=payload))
+        notification = Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
+                                    data_json=payload)
+        db.session.add(notification)
+        if kind != "new_case":
+            queue_mail(user, kind, notification)
 
 
 def _moderators_for(case):
@@ -92,7 +98,7 @@ def mark_read(user, notification=None):
     if notification is not None:
         query = query.where(Notification.id == notification.id)
     db.session.execute(query.values(read_at=utcnow()))
-    db.session.commit()
+    commit()
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -168,7 +174,7 @@ def _file_report(reporter, member, post, category_id, rule_code, comment, snapsh
     if post is not None:
         db.session.flush()
         _hide_when_reported_enough(case, post)
-    db.session.commit()
+    commit()
     return case
 
 
@@ -208,7 +214,7 @@ def claim_case(moderator, case):
     _ensure(permissions.can_view_case(moderator, case))
     case.claimed_by_id, case.claimed_at = moderator.id, utcnow()
     log_action(moderator, "claim", case, member=case.member)
-    db.session.commit()
+    commit()
 
 
 def add_note(moderator, case, body):
@@ -216,7 +222,7 @@ def add_note(moderator, case, body):
     _ensure(permissions.can_view_case(moderator, case))
     db.session.add(CaseNote(case_id=case.id, author_id=moderator.id, body=body.strip()))
     log_action(moderator, "note", case, member=case.member)
-    db.session.commit()
+    commit()
 
 
 def _decide(actor, case, outcome, reason):
@@ -247,7 +253,7 @@ def dismiss_case(moderator, case, reason):
     """No violation: the case is resolved and the reporters are told."""
     _decide(moderator, case, "dismissed", reason)
     log_action(moderator, "dismiss_case", case, member=case.member, post=case.post, reason=reason)
-    db.session.commit()
+    commit()
 
 
 def _remove_post(actor, case, rule_code, message):
@@ -267,7 +273,7 @@ def remove_content(moderator, case, rule_code, message):
         raise ModerationError(_l("Only a post can be removed."))
     _decide(moderator, case, "removed", message)
     _remove_post(moderator, case, rule_code, message)
-    db.session.commit()
+    commit()
 
 
 def _penalise(actor, case, kind, rule_code, reason, ends_at=None):
@@ -291,7 +297,7 @@ def warn_member(moderator, case, rule_code, reason, remove=False):
     _penalise(moderator, case, "warning", rule_code, reason)
     if remove:
         _remove_post(moderator, case, rule_code, reason)
-    db.session.commit()
+    commit()
 
 
 def silence_member(moderator, case, rule_code, reason, until, remove=False):
@@ -302,7 +308,7 @@ def silence_member(moderator, case, rule_code, reason, until, remove=False):
     _penalise(moderator, case, "silence", rule_code, reason, until)
     if remove:
         _remove_post(moderator, case, rule_code, reason)
-    db.session.commit()
+    commit()
 
 
 def suspend_member(moderator, case, rule_code, reason, until, remove=False):
@@ -313,7 +319,7 @@ def suspend_member(moderator, case, rule_code, reason, until, remove=False):
     _penalise(moderator, case, "suspension", rule_code, reason, until)
     if remove:
         _remove_post(moderator, case, rule_code, reason)
-    db.session.commit()
+    commit()
 
 
 def _check_future(until):
@@ -335,7 +341,7 @@ def escalate_case(moderator, case, note):
         raise CaseAlreadyDecided(case) if not case.is_open else ModerationError(_l("The case is already escalated."))
     log_action(moderator, "escalate", case, member=case.member, post=case.post, reason=note)
     notify(_admins(), "escalation", case, note=note)
-    db.session.commit()
+    commit()
 
 
 def suggest_penalty(member):
@@ -372,7 +378,7 @@ def propose_dismissal(moderator, case, rule_code, reason, hide_content):
     db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open").values(status="escalated"))
     log_action(moderator, "propose_dismissal", case, member=case.member, rule_code=rule_code, reason=reason)
     notify(_admins(exclude=moderator), "dismissal_proposed", case, rule=rule_code)
-    db.session.commit()
+    commit()
 
 
 def decide_dismissal(admin, proposal, confirm, reason):
@@ -395,7 +401,7 @@ def decide_dismissal(admin, proposal, confirm, reason):
                  log_reason=reason)
     else:
         log_action(admin, "reject_dismissal", case, member=case.member, reason=reason)
-    db.session.commit()
+    commit()
 
 
 def dismiss_member_directly(admin, case, rule_code, reason, hide_content):
@@ -404,7 +410,7 @@ def dismiss_member_directly(admin, case, rule_code, reason, hide_content):
     _ensure(permissions.is_admin(admin) and case.status == "escalated")
     _decide(admin, case, "member_dismissed", reason)
     _dismiss(admin, case, rule_code, reason, hide_content, "dismiss_member_direct")
-    db.session.commit()
+    commit()
 
 
 def _dismiss(admin, case, rule_code, reason, hide_content, action, log_reason=None):
@@ -436,7 +442,7 @@ def restore_content(moderator, post, reason):
     _set_post_state(post, None)
     log_action(moderator, "restore_content", member=post.author, post=post, reason=reason)
     notify([post.author], "content_restored", post_id=post.id)
-    db.session.commit()
+    commit()
 
 
 def lift_penalty(moderator, penalty, reason):
@@ -452,7 +458,7 @@ def lift_penalty(moderator, penalty, reason):
         member.suspended_until = None
     log_action(moderator, "lift_" + penalty.kind, member=member, rule_code=penalty.rule_code, reason=reason)
     notify([member], "penalty_lifted", penalty=penalty.kind)
-    db.session.commit()
+    commit()
 
 
 def reinstate_member(admin, member, reason):
@@ -465,7 +471,7 @@ def reinstate_member(admin, member, reason):
     _readmit(member)
     log_action(admin, "reinstate", member=member, reason=reason)
     notify([member], "reinstated")
-    db.session.commit()
+    commit()
 
 
 def _readmit(member):
@@ -497,7 +503,7 @@ def file_appeal(member, case, text):
         raise ModerationError(_l("You have already appealed this decision.")) from None
     log_action(member, "appeal", case, member=member, reason=text)
     notify(_moderators_for(case), "appeal_filed", case)
-    db.session.commit()
+    commit()
 
 
 def decide_appeal(moderator, appeal, grant, reason):
@@ -527,7 +533,7 @@ def decide_appeal(moderator, appeal, grant, reason):
                 _readmit(member)
     log_action(moderator, "grant_appeal" if grant else "uphold_appeal", case, member=member, reason=reason)
     notify([member], "appeal_decided", case, granted=grant, reason=reason)
-    db.session.commit()
+    commit()
 
 
 def suspension_end(days=None, until=None):
@@ -548,4 +554,18 @@ def save_removal_message(admin, rule_code, language, text):
         message.text = text
     elif message is not None:
         db.session.delete(message)
-    db.session.commit()
+    commit()
+
+
+def mailed_kinds(user):
+    """The optional notification kinds the member receives by e-mail."""
+    off = set(db.session.scalars(select(MailPreference.kind).where(MailPreference.user_id == user.id)))
+    return set(OPTIONAL_MAIL) - off
+
+
+def save_mail_settings(user, wanted, digest_minutes):
+    """Save which optional e-mails the member wants and the moderators' digest interval."""
+    db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
+    db.session.add_all(MailPreference(user_id=user.id, kind=kind) for kind in set(OPTIONAL_MAIL) - set(wanted))
+    user.digest_minutes = digest_minutes
+    commit()

@@ -16,9 +16,17 @@ from forum.services import (
 )
 from forum.views import post_url
 
-from . import queries, services
-from .forms import AppealForm, CaseActionForm, DecisionForm, NoteForm, RemovalMessageForm, ReportForm
-from .models import Appeal, Case, DismissalProposal, Notification, Penalty
+from . import mail, queries, services
+from .forms import (
+    AppealForm,
+    CaseActionForm,
+    DecisionForm,
+    MailSettingsForm,
+    NoteForm,
+    RemovalMessageForm,
+    ReportForm,
+)
+from .models import Appeal, Case, Delivery, DismissalProposal, Notification, Penalty
 from .notices import describe, removal_message, template_helpers
 
 bp = Blueprint("moderation", __name__)
@@ -386,6 +394,40 @@ def edit_removal_message(rule, language):
         return _run(lambda: services.save_removal_message(current_user, rule, language, form.text.data),
                     _("The message is saved."), url_for(".removal_messages"))
     return render_template("moderation/removal_message.html", form=form, rule=rule, language=language)
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+def mail_settings():
+    """Which notifications the member receives by e-mail; moderators' digest interval."""
+    form = MailSettingsForm()
+    if request.method == "GET":
+        form.digest_minutes.data = str(current_user.digest_minutes)
+    if form.validate_on_submit():
+        chosen = {kind for kind in mail.OPTIONAL if request.form.get(f"mail-{kind}")}
+        services.save_mail_settings(current_user, chosen, int(form.digest_minutes.data))
+        flash(_("Your notification settings are saved."), "success")
+        return redirect(url_for(".mail_settings"))
+    return render_template("moderation/mail_settings.html", form=form, optional=mail.OPTIONAL,
+                           enabled=services.mailed_kinds(current_user))
+
+
+@bp.route("/admin/deliveries")
+def deliveries():
+    """E-mail delivery: counts by state and the failed deliveries, with a retry button."""
+    permissions.require(permissions.is_admin(current_user))
+    counts, failed = queries.delivery_overview(_page())
+    return render_template("moderation/deliveries.html", counts=counts, failed=failed)
+
+
+@bp.route("/admin/deliveries/<int:delivery_id>/retry", methods=["POST"])
+def retry_delivery(delivery_id):
+    """Send a failed delivery again."""
+    permissions.require(permissions.is_admin(current_user))
+    delivery = db.get_or_404(Delivery, delivery_id)
+    if delivery.status == "failed":
+        mail.retry_failed(delivery)
+        flash(_("The e-mail is queued again."), "success")
+    return redirect(url_for(".deliveries"))
 
 
 # --- notifications ---------------------------------------------------------------------------

@@ -1,0 +1,225 @@
+"""E-mail for notifications: the outbox, rendering in the recipient's language, and sending.
+
+A `Delivery` row is written in the same transaction as the event; `commit()` then hands the new
+rows to the worker (or, with no broker configured, sends them in-process). Sending claims the
+row first, so a task run twice, or two tasks at once, send one mail.
+"""
+import json
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from sqlalchemy import event, or_, select, update
+
+from forum.extensions import db
+from forum.models import User, utcnow
+
+from .models import Case, Delivery, MailPreference, Notification
+
+# Notices about a penalty always reach the member, even one who can no longer sign in.
+MANDATORY = {"content_removed", "warning", "silence", "suspension", "dismissal", "appeal_decided"}
+# What members may switch off; new cases reach moderators in digests instead of one by one.
+OPTIONAL = {
+    "report_reviewed": _l("A report I filed was reviewed"),
+    "escalation": _l("A case was escalated to the administrators (administrators)"),
+    "dismissal_proposed": _l("A dismissal awaits an administrator's decision (administrators)"),
+    "appeal_filed": _l("A member appealed a decision (moderators)"),
+    "stale_case": _l("A case has waited too long for a decision (moderators)"),
+    "content_restored": _l("My post is visible again"),
+    "penalty_lifted": _l("A penalty on my record was lifted"),
+    "reinstated": _l("My membership was restored"),
+    "digest": _l("Digest of new cases (moderators)"),
+}
+SUBJECTS = {
+    "escalation": _l("A case was escalated"),
+    "dismissal_proposed": _l("A dismissal awaits your decision"),
+    "appeal_filed": _l("A member appealed a decision"),
+    "stale_case": _l("A case is waiting for a decision"),
+    "report_reviewed": _l("Your report was reviewed"),
+    "content_removed": _l("Your post was removed"),
+    "warning": _l("A formal warning"),
+    "silence": _l("You are silenced on the portal"),
+    "suspension": _l("Your account is suspended"),
+    "dismissal": _l("You were dismissed from the portal"),
+    "appeal_decided": _l("The decision on your appeal"),
+    "content_restored": _l("Your post is visible again"),
+    "penalty_lifted": _l("A penalty was lifted"),
+    "reinstated": _l("Your membership is restored"),
+    "digest": _l("New cases in the moderation queue"),
+}
+
+
+def wants_mail(user, kind):
+    if kind in MANDATORY:
+        return True
+    return kind in OPTIONAL and db.session.scalar(select(MailPreference.id).where(
+        MailPreference.user_id == user.id, MailPreference.kind == kind)) is None
+
+
+def queue_mail(user, kind, notification=None, payload="{}"):
+    """Add an e-mail to the outbox of the current transaction, if the member wants it."""
+    if not wants_mail(user, kind):
+        return
+    delivery = Delivery(user_id=user.id, kind=kind, notification=notification, payload_json=payload)
+    db.session.add(delivery)
+    db.session.flush()
+    db.session.info.setdefault("outbox", []).append(delivery.id)
+
+
+@event.listens_for(db.session, "after_rollback")
+def _forget_outbox(session):
+    session.info.pop("outbox", None)
+
+
+def commit():
+    """Commit the transaction, then hand its e-mails to the worker."""
+    db.session.commit()
+    enqueue(db.session.info.pop("outbox", []))
+
+
+def enqueue(delivery_ids):
+    """Queue deliveries; if the broker is down they wait for the sweep."""
+    from .tasks import deliver
+    for delivery_id in delivery_ids:
+        try:
+            deliver.delay(delivery_id)
+        except Exception:  # noqa: BLE001 - any broker failure: the row stays pending, the sweep retries
+            current_app.logger.warning("could not queue delivery %s; the sweep will", delivery_id, exc_info=True)
+
+
+# --- sending -------------------------------------------------------------------------------
+
+def claim(delivery_id):
+    """Take the delivery for sending, unless it is sent, failed, or being sent by a live task."""
+    now = utcnow()
+    abandoned = now - timedelta(seconds=current_app.config["MAIL_SEND_LEASE_SECONDS"])
+    claimed = db.session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, or_(
+            Delivery.status == "pending",
+            (Delivery.status == "sending") & (Delivery.claimed_at < abandoned)))
+        .values(status="sending", claimed_at=now, updated_at=now, attempts=Delivery.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def send_delivery(delivery_id):
+    """Send one delivery. Returns "sent", "skipped" (not ours to send), "retry" or "failed"."""
+    if not claim(delivery_id):
+        return "skipped"
+    delivery = db.session.get(Delivery, delivery_id)
+    try:
+        transport(render(delivery))
+    except (OSError, smtplib.SMTPException) as error:
+        failed = delivery.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
+        delivery.status = "failed" if failed else "pending"
+        delivery.last_error = f"{type(error).__name__}: {error}"[:1000]
+        delivery.updated_at = utcnow()
+        db.session.commit()
+        current_app.logger.warning("delivery %s attempt %s failed: %s", delivery.id, delivery.attempts, error)
+        return "failed" if failed else "retry"
+    delivery.status, delivery.sent_at, delivery.updated_at, delivery.last_error = "sent", utcnow(), utcnow(), None
+    db.session.commit()
+    return "sent"
+
+
+def render(delivery):
+    """The e-mail for a delivery, in the recipient's language, with links back to the portal."""
+    from .notices import describe
+    user = delivery.user
+    config = current_app.config
+    with current_app.test_request_context(base_url=config["PORTAL_URL"]), force_locale(user.preferred_language):
+        if delivery.kind == "digest":
+            notices = db.session.scalars(select(Notification).where(
+                Notification.id.in_(delivery.payload["notifications"])).order_by(Notification.created_at)).all()
+            items = [describe(notice, external=True) for notice in notices]
+        else:
+            items = [describe(delivery.notification, external=True)]
+        context = dict(user=user, items=items, kind=delivery.kind, portal_url=config["PORTAL_URL"])
+        message = EmailMessage()
+        message["Subject"] = str(SUBJECTS.get(delivery.kind, _("ILEA Alumni Portal")))
+        message.set_content(render_template("email/notification.txt", **context))
+        message.add_alternative(render_template("email/notification.html", **context), subtype="html")
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = user.email
+    message["Date"] = formatdate(localtime=False)
+    # One Message-ID per delivery: a resend after a crash is recognisably the same mail.
+    message["Message-ID"] = make_msgid(idstring=f"delivery-{delivery.id}", domain="ilea-alumni.portal")
+    message["X-Portal-Delivery"] = str(delivery.id)
+    return message
+
+
+def transport(message):
+    """Send over SMTP, or without a mail server write an .eml file (local use)."""
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        folder = Path(config["MAIL_FILE_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{utcnow():%Y%m%d-%H%M%S}-{message['X-Portal-Delivery']}.eml"
+        (folder / name).write_bytes(bytes(message))
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+
+
+# --- periodic work ---------------------------------------------------------------------------
+
+def stale_delivery_ids():
+    """Deliveries pending too long (broker down at commit, task lost) or abandoned mid-send."""
+    now = utcnow()
+    config = current_app.config
+    return db.session.scalars(select(Delivery.id).where(or_(
+        (Delivery.status == "pending") & (Delivery.updated_at < now - timedelta(seconds=config["MAIL_SWEEP_AFTER_SECONDS"])),
+        (Delivery.status == "sending") & (Delivery.claimed_at < now - timedelta(seconds=config["MAIL_SEND_LEASE_SECONDS"])),
+    )).order_by(Delivery.id).limit(1000)).all()
+
+
+def retry_failed(delivery):
+    """An admin's retry of a failed delivery."""
+    delivery.status, delivery.attempts, delivery.updated_at = "pending", 0, utcnow()
+    db.session.info.setdefault("outbox", []).append(delivery.id)
+    commit()
+
+
+def send_digests():
+    """One e-mail per moderator with the new cases since their last digest, at most once per interval."""
+    now = utcnow()
+    pending = db.session.execute(
+        select(Notification.user_id, Notification.id).where(Notification.kind == "new_case",
+                                                            Notification.digested_at.is_(None))
+    ).all()
+    by_user = {}
+    for user_id, notification_id in pending:
+        by_user.setdefault(user_id, []).append(notification_id)
+    for user in db.session.scalars(select(User).where(User.id.in_(by_user))):
+        if user.last_digest_at and user.last_digest_at > now - timedelta(minutes=user.digest_minutes):
+            continue
+        ids = by_user[user.id]
+        db.session.execute(update(Notification).where(Notification.id.in_(ids)).values(digested_at=now))
+        user.last_digest_at = now
+        queue_mail(user, "digest", payload=json.dumps({"notifications": sorted(ids)}))
+    commit()
+
+
+def remind_stale_cases():
+    """Remind moderators (admins for escalated cases) of cases undecided too long, once per interval."""
+    from .services import _admins, _moderators_for, notify
+    now = utcnow()
+    waited = now - timedelta(hours=current_app.config["STALE_CASE_HOURS"])
+    cases = db.session.scalars(select(Case).where(
+        Case.status != "resolved", Case.first_reported_at < waited,
+        or_(Case.reminded_at.is_(None), Case.reminded_at < waited))).all()
+    for case in cases:
+        case.reminded_at = now
+        recipients = _admins() if case.status == "escalated" else _moderators_for(case)
+        notify(recipients, "stale_case", case, hours=current_app.config["STALE_CASE_HOURS"])
+    commit()
+    return len(cases)

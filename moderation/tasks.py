@@ -1,0 +1,38 @@
+"""Celery tasks: deliver e-mails from the outbox, sweep it, send digests and stale-case reminders.
+
+Tasks take ids and reload; each is safe to run twice.
+"""
+from celery import shared_task
+from flask import current_app
+
+from . import mail
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def deliver(self, delivery_id):
+    """Send one e-mail; on an SMTP or network error, retry later with exponential backoff."""
+    outcome = mail.send_delivery(delivery_id)
+    if outcome == "retry" and not self.app.conf.task_always_eager:
+        base = current_app.config["MAIL_RETRY_BASE_SECONDS"]
+        raise self.retry(countdown=base * 2 ** min(self.request.retries, 10))
+    return outcome
+
+
+@shared_task
+def sweep_outbox():
+    """Re-queue deliveries left pending (broker down at commit) or abandoned by a lost worker."""
+    ids = mail.stale_delivery_ids()
+    mail.enqueue(ids)
+    return len(ids)
+
+
+@shared_task
+def send_digests():
+    """Moderators' digests of new cases."""
+    mail.send_digests()
+
+
+@shared_task
+def remind_stale_cases():
+    """Remind of cases left undecided too long."""
+    return mail.remind_stale_cases()
