@@ -8,8 +8,9 @@ import json
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -148,7 +149,7 @@ def render(delivery):
     message["To"] = user.email
     message["Date"] = formatdate(localtime=False)
     # One Message-ID per delivery: a resend after a crash is recognisably the same mail.
-    message["Message-ID"] = make_msgid(idstring=f"delivery-{delivery.id}", domain="ilea-alumni.portal")
+    message["Message-ID"] = f"<delivery-{delivery.id}@{urlsplit(config['PORTAL_URL']).hostname or 'portal'}>"
     message["X-Portal-Delivery"] = str(delivery.id)
     return message
 
