@@ -48,7 +48,10 @@ def celery_init_app(app):
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": config["CELERY_VISIBILITY_TIMEOUT"]},
+        # A hung Redis must not hold a member's request: give up fast, the outbox sweep catches up.
+        broker_transport_options={"visibility_timeout": config["CELERY_VISIBILITY_TIMEOUT"],
+                                  "socket_timeout": 2, "socket_connect_timeout": 2},
+        broker_connection_timeout=2,
         imports=["moderation.tasks"],
         beat_schedule={
             "sweep-outbox": {"task": "moderation.tasks.sweep_outbox",

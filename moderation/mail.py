@@ -87,9 +87,10 @@ def enqueue(delivery_ids):
     from .tasks import deliver
     for delivery_id in delivery_ids:
         try:
-            deliver.delay(delivery_id)
-        except Exception:  # noqa: BLE001 - any broker failure: the row stays pending, the sweep retries
-            current_app.logger.warning("could not queue delivery %s; the sweep will", delivery_id, exc_info=True)
+            deliver.apply_async((delivery_id,), retry=False)
+        except Exception:  # noqa: BLE001 - any broker failure: the rows stay pending for the sweep
+            current_app.logger.warning("could not queue deliveries %s; the sweep will", delivery_ids, exc_info=True)
+            return
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -98,9 +99,11 @@ def claim(delivery_id):
     """Take the delivery for sending, unless it is sent, failed, or being sent by a live task."""
     now = utcnow()
     abandoned = now - timedelta(seconds=current_app.config["MAIL_SEND_LEASE_SECONDS"])
+    due = now + timedelta(seconds=1)  # a retry may arrive a moment before its time
     claimed = db.session.execute(
         update(Delivery).where(Delivery.id == delivery_id, or_(
-            Delivery.status == "pending",
+            (Delivery.status == "pending")
+            & (Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= due)),
             (Delivery.status == "sending") & (Delivery.claimed_at < abandoned)))
         .values(status="sending", claimed_at=now, updated_at=now, attempts=Delivery.attempts + 1)
     ).rowcount
@@ -109,23 +112,32 @@ def claim(delivery_id):
 
 
 def send_delivery(delivery_id):
-    """Send one delivery. Returns "sent", "skipped" (not ours to send), "retry" or "failed"."""
+    """Send one delivery. Returns "sent", "skipped" (not ours to send now), "retry" or "failed"."""
     if not claim(delivery_id):
         return "skipped"
     delivery = db.session.get(Delivery, delivery_id)
     try:
         transport(render(delivery))
-    except (OSError, smtplib.SMTPException) as error:
-        failed = delivery.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
+    except Exception as error:  # noqa: BLE001 - SMTP, network or anything else: record it, retry or fail
+        config = current_app.config
+        failed = delivery.attempts >= config["MAIL_MAX_ATTEMPTS"]
         delivery.status = "failed" if failed else "pending"
         delivery.last_error = f"{type(error).__name__}: {error}"[:1000]
         delivery.updated_at = utcnow()
+        backoff = config["MAIL_RETRY_BASE_SECONDS"] * 2 ** min(delivery.attempts - 1, 12)
+        delivery.next_attempt_at = None if failed else delivery.updated_at + timedelta(seconds=backoff)
         db.session.commit()
         current_app.logger.warning("delivery %s attempt %s failed: %s", delivery.id, delivery.attempts, error)
         return "failed" if failed else "retry"
     delivery.status, delivery.sent_at, delivery.updated_at, delivery.last_error = "sent", utcnow(), utcnow(), None
+    delivery.next_attempt_at = None
     db.session.commit()
     return "sent"
+
+
+def seconds_until_next_attempt(delivery_id):
+    next_attempt = db.session.scalar(select(Delivery.next_attempt_at).where(Delivery.id == delivery_id))
+    return max((next_attempt - utcnow()).total_seconds(), 0) if next_attempt else 0
 
 
 def render(delivery):
@@ -178,14 +190,16 @@ def stale_delivery_ids():
     now = utcnow()
     config = current_app.config
     return db.session.scalars(select(Delivery.id).where(or_(
-        (Delivery.status == "pending") & (Delivery.updated_at < now - timedelta(seconds=config["MAIL_SWEEP_AFTER_SECONDS"])),
+        (Delivery.status == "pending")
+        & (Delivery.updated_at < now - timedelta(seconds=config["MAIL_SWEEP_AFTER_SECONDS"]))
+        & (Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= now)),
         (Delivery.status == "sending") & (Delivery.claimed_at < now - timedelta(seconds=config["MAIL_SEND_LEASE_SECONDS"])),
     )).order_by(Delivery.id).limit(1000)).all()
 
 
 def retry_failed(delivery):
     """An admin's retry of a failed delivery."""
-    delivery.status, delivery.attempts, delivery.updated_at = "pending", 0, utcnow()
+    delivery.status, delivery.attempts, delivery.updated_at, delivery.next_attempt_at = "pending", 0, utcnow(), None
     db.session.info.setdefault("outbox", []).append(delivery.id)
     commit()
 
@@ -201,13 +215,20 @@ def send_digests():
     for user_id, notification_id in pending:
         by_user.setdefault(user_id, []).append(notification_id)
     for user in db.session.scalars(select(User).where(User.id.in_(by_user))):
-        if user.last_digest_at and user.last_digest_at > now - timedelta(minutes=user.digest_minutes):
+        # Conditional updates: of two overlapping runs, only one takes the user and the notices.
+        due = db.session.execute(update(User).where(
+            User.id == user.id, User.last_digest_at.is_(None)
+            | (User.last_digest_at <= now - timedelta(minutes=user.digest_minutes)))
+            .values(last_digest_at=now).execution_options(synchronize_session=False)).rowcount
+        if not due:
             continue
-        ids = by_user[user.id]
-        db.session.execute(update(Notification).where(Notification.id.in_(ids)).values(digested_at=now))
-        user.last_digest_at = now
-        queue_mail(user, "digest", payload=json.dumps({"notifications": sorted(ids)}))
-    commit()
+        ids = db.session.scalars(update(Notification).where(
+            Notification.id.in_(by_user[user.id]), Notification.digested_at.is_(None))
+            .values(digested_at=now).returning(Notification.id)
+            .execution_options(synchronize_session=False)).all()
+        if ids:
+            queue_mail(user, "digest", payload=json.dumps({"notifications": sorted(ids)}))
+        commit()
 
 
 def remind_stale_cases():
@@ -218,9 +239,15 @@ def remind_stale_cases():
     cases = db.session.scalars(select(Case).where(
         Case.status != "resolved", Case.first_reported_at < waited,
         or_(Case.reminded_at.is_(None), Case.reminded_at < waited))).all()
+    reminded = 0
     for case in cases:
-        case.reminded_at = now
+        # Conditional, so two overlapping runs remind once.
+        if not db.session.execute(update(Case).where(
+                Case.id == case.id, Case.reminded_at.is_(None) | (Case.reminded_at < waited))
+                .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount:
+            continue
         recipients = _admins() if case.status == "escalated" else _moderators_for(case)
         notify(recipients, "stale_case", case, hours=current_app.config["STALE_CASE_HOURS"])
-    commit()
-    return len(cases)
+        commit()
+        reminded += 1
+    return reminded

@@ -242,6 +242,7 @@ class Delivery(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     claimed_at = db.Column(db.DateTime)
+    next_attempt_at = db.Column(db.DateTime)  # after a failed attempt: not before this (backoff)
     sent_at = db.Column(db.DateTime)
 
     user = db.relationship("User")

@@ -3,8 +3,6 @@
 Tasks take ids and reload; each is safe to run twice.
 """
 from celery import shared_task
-from flask import current_app
-
 from . import mail
 
 
@@ -13,8 +11,8 @@ def deliver(self, delivery_id):
     """Send one e-mail; on an SMTP or network error, retry later with exponential backoff."""
     outcome = mail.send_delivery(delivery_id)
     if outcome == "retry" and not self.app.conf.task_always_eager:
-        base = current_app.config["MAIL_RETRY_BASE_SECONDS"]
-        raise self.retry(countdown=base * 2 ** min(self.request.retries, 10))
+        # The backoff lives on the delivery row, so a re-queue by the sweep does not restart it.
+        raise self.retry(countdown=mail.seconds_until_next_attempt(delivery_id))
     return outcome
 
 

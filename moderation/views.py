@@ -404,7 +404,8 @@ def mail_settings():
         form.digest_minutes.data = str(current_user.digest_minutes)
     if form.validate_on_submit():
         chosen = {kind for kind in mail.OPTIONAL if request.form.get(f"mail-{kind}")}
-        services.save_mail_settings(current_user, chosen, int(form.digest_minutes.data))
+        digest = int(form.digest_minutes.data or current_user.digest_minutes)  # moderators only see it
+        services.save_mail_settings(current_user, chosen, digest)
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for(".mail_settings"))
     return render_template("moderation/mail_settings.html", form=form, optional=mail.OPTIONAL,
@@ -416,7 +417,7 @@ def deliveries():
     """E-mail delivery: counts by state and the failed deliveries, with a retry button."""
     permissions.require(permissions.is_admin(current_user))
     counts, failed = queries.delivery_overview(_page())
-    return render_template("moderation/deliveries.html", counts=counts, failed=failed)
+    return render_template("moderation/deliveries.html", delivery_counts=counts, failed=failed)
 
 
 @bp.route("/admin/deliveries/<int:delivery_id>/retry", methods=["POST"])

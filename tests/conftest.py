@@ -4,6 +4,7 @@ Every test runs once per database backend. CSRF protection stays on: the test cl
 a real token from a form page before each POST, as a browser would.
 """
 import contextvars
+import html
 import os
 import re
 from contextlib import contextmanager
@@ -16,12 +17,13 @@ from flask.testing import FlaskClient
 
 from forum import create_app
 from forum.extensions import db
-from forum.models import ConductAcceptance, User
+from forum.models import Category, ConductAcceptance, Post, User
 from forum.seed import seed_portal
-from forum.services import current_conduct, hash_password
+from forum.services import create_thread, current_conduct, hash_password
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery staple"
+HOST = "portal.test"  # SERVER_NAME in the test configuration: cookies live on this host
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
 
 
@@ -47,6 +49,9 @@ def _postgres_url():
     return url
 
 
+_MAIL_DIR = tempfile.mkdtemp(prefix="portal-test-mail-")
+
+
 def _test_config(url):
     return {
         "TESTING": True,
@@ -54,7 +59,9 @@ def _test_config(url):
         "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1),
         "RATELIMIT_STORAGE_URI": "memory://",
         "CELERY_BROKER_URL": "",
-        "SERVER_NAME": "portal.test",
+        "MAIL_SERVER": "",
+        "MAIL_FILE_DIR": _MAIL_DIR,  # in-process mails as files, outside the project
+        "SERVER_NAME": HOST,
     }
 
 
@@ -147,6 +154,50 @@ def login(client, user_or_name, password=PASSWORD, **extra):
     return response
 
 
+def signed_in(app, user_or_name, **extra):
+    """A new test client (a browser of its own) signed in as the user; `extra` goes to `login`."""
+    client = app.test_client()
+    login(client, user_or_name, **extra)
+    return client
+
+
+def is_signed_in(client):
+    return client.get("/").status_code == 200
+
+
+def page_text(response):
+    return response.get_data(as_text=True)
+
+
+def unescaped_page_text(response):
+    """The page's text with HTML character references decoded (&#39; and &amp; read as ' and &)."""
+    return html.unescape(page_text(response))
+
+
+def category(slug="general"):
+    return db.session.scalar(db.select(Category).where(Category.slug == slug))
+
+
+def user_named(username):
+    return db.session.scalar(db.select(User).where(User.username == username))
+
+
+def count_rows(model):
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def start_thread(author, title="Field notes", body="words", slug="general"):
+    """Start a discussion thread through the forum's services and return its opening post."""
+    thread = create_thread(author, category(slug), title, "discussion", body)
+    return db.session.scalar(db.select(Post).where(Post.thread_id == thread.id, Post.number == 1))
+
+
+def nav_open_cases(page):
+    """The open-case count in the navigation's Moderation link, or None without the link."""
+    link = re.search(r'<a href="/moderation/">(.*?)</a>', page, re.S)
+    return int(re.search(r"\d+", re.sub(r"<[^>]+>", "", link.group(1))).group()) if link else None
+
+
 @pytest.fixture
 def member(make_user):
     return make_user("alice")
@@ -160,16 +211,12 @@ def member_client(client, member):
 
 @pytest.fixture
 def moderator_client(app, make_user):
-    client = app.test_client()
-    login(client, make_user("mod", role="moderator"))
-    return client
+    return signed_in(app, make_user("mod", role="moderator"))
 
 
 @pytest.fixture
 def admin_client(app, make_user):
-    client = app.test_client()
-    login(client, make_user("boss", role="admin"))
-    return client
+    return signed_in(app, make_user("boss", role="admin"))
 
 
 @contextmanager

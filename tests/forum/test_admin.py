@@ -6,13 +6,10 @@ import pytest
 from forum import services
 from forum.extensions import db
 from forum.models import Category, Thread
+from tests.conftest import page_text
 
 ADMIN_PAGES = ["/admin/", "/admin/categories", "/admin/categories/new", "/admin/requests", "/admin/conduct"]
 THREAD = {"title": "Portal maintenance on Saturday", "kind": "discussion", "body": "Expect a short outage."}
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def category(slug):
@@ -21,11 +18,11 @@ def category(slug):
 
 
 def admin_order(admin_client):
-    return re.findall(r"<code>/c/([a-z0-9-]+)</code>", text(admin_client.get("/admin/categories")))
+    return re.findall(r"<code>/c/([a-z0-9-]+)</code>", page_text(admin_client.get("/admin/categories")))
 
 
 def listed_on_index(client, slug):
-    return f'href="/c/{slug}"' in text(client.get("/"))
+    return f'href="/c/{slug}"' in page_text(client.get("/"))
 
 
 def category_fields(**changes):
@@ -56,17 +53,17 @@ def test_only_admins_change_categories(app, request, who):
 def test_admin_creates_a_category(admin_client, member_client):
     response = admin_client.post("/admin/categories/new", data=category_fields())
     assert (response.status_code, response.location) == (302, "/admin/categories")
-    assert "The category is saved." in text(admin_client.get("/admin/categories"))
+    assert "The category is saved." in page_text(admin_client.get("/admin/categories"))
     assert admin_order(admin_client)[-1] == "maritime-security"
     assert listed_on_index(member_client, "maritime-security")
-    page = text(member_client.get("/c/maritime-security"))
+    page = page_text(member_client.get("/c/maritime-security"))
     assert "Maritime security" in page and "Ports and sea lanes." in page
 
 
 def test_duplicate_address_is_refused_and_typing_kept(admin_client):
     count = db.session.scalar(db.select(db.func.count()).select_from(Category))
     response = admin_client.post("/admin/categories/new", data=category_fields(slug="general"))
-    page = text(response)
+    page = page_text(response)
     assert response.status_code == 200
     assert "Another category already uses this address." in page
     assert 'value="Maritime security"' in page
@@ -78,7 +75,7 @@ def test_admin_renames_a_category(admin_client, member_client):
     response = admin_client.post(f"/admin/categories/{cybercrime.id}/edit", data=category_fields(
         name="Cybercrime and digital evidence", slug="cybercrime", description="Digital investigations."))
     assert response.status_code == 302
-    assert "Cybercrime and digital evidence" in text(member_client.get("/"))
+    assert "Cybercrime and digital evidence" in page_text(member_client.get("/"))
     assert category("cybercrime").name == "Cybercrime and digital evidence"
 
 
@@ -100,14 +97,14 @@ def test_archived_category_is_read_only_and_hidden(member, member_client, modera
     thread = services.create_thread(member, cybercrime, "Ransomware trends", "discussion", "What do you see?")
     response = admin_client.post(f"/admin/categories/{cybercrime.id}/archive", data={})
     assert response.status_code == 302
-    assert "The category is archived." in text(admin_client.get("/admin/categories"))
+    assert "The category is archived." in page_text(admin_client.get("/admin/categories"))
 
     assert member_client.get("/c/cybercrime").status_code == 403
     assert member_client.get(f"/t/{thread.id}").status_code == 403
     assert not listed_on_index(member_client, "cybercrime")
-    assert "Ransomware trends" not in text(member_client.get("/"))
+    assert "Ransomware trends" not in page_text(member_client.get("/"))
     assert moderator_client.get("/c/cybercrime").status_code == 200
-    assert "Ransomware trends" in text(moderator_client.get(f"/t/{thread.id}"))
+    assert "Ransomware trends" in page_text(moderator_client.get(f"/t/{thread.id}"))
     for client in (moderator_client, admin_client):
         assert client.get("/c/cybercrime/new").status_code == 403
         assert client.post("/c/cybercrime/new", data=THREAD).status_code == 403
@@ -126,7 +123,7 @@ def test_announcements_are_started_by_staff_only(member_client, moderator_client
     assert moderator_client.post("/c/announcements/new", data=THREAD).status_code == 302
     thread = db.session.scalar(db.select(Thread))
     assert thread.category.slug == "announcements"
-    assert "Portal maintenance on Saturday" in text(member_client.get("/c/announcements"))
+    assert "Portal maintenance on Saturday" in page_text(member_client.get("/c/announcements"))
 
 
 def test_category_changes_need_csrf(admin_client):

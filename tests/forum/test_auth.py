@@ -5,24 +5,15 @@ import pytest
 
 from forum.extensions import db
 from forum.models import AccountRequest
-from tests.conftest import PASSWORD, login
+from tests.conftest import HOST, PASSWORD, is_signed_in, login, page_text, signed_in
 
-HOST = "portal.test"  # SERVER_NAME in the test configuration: cookies live on this host
 NOT_ACTIVE = "This account is not active. Contact the portal administrators."
 WRONG_LOGIN = "The username, e-mail or password is not correct."
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def attempt(client, login_value, password="wrong password", ip="127.0.0.1"):
     return client.post("/login", data={"login": login_value, "password": password},
                        environ_base={"REMOTE_ADDR": ip})
-
-
-def is_signed_in(client):
-    return client.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/", "/c/general", "/u/x", "/admin/", "/account/profile"])
@@ -38,7 +29,7 @@ def test_public_pages_need_no_account(client, path):
 
 
 def test_stylesheet_is_served_to_anonymous_visitors(client):
-    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', text(client.get("/login"))).group(1)
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page_text(client.get("/login"))).group(1)
     assert stylesheet.startswith("/static/")
     assert client.get(stylesheet).status_code == 200
 
@@ -52,7 +43,7 @@ def test_login_by_username_or_email_in_any_case(client, member, login_value):
 
 def test_wrong_password_shows_error_and_keeps_login(client, member):
     response = attempt(client, "Alice")
-    page = text(response)
+    page = page_text(response)
     assert response.status_code == 200
     assert WRONG_LOGIN in page
     assert 'value="Alice"' in page
@@ -70,7 +61,7 @@ def test_wrong_password_shows_error_and_keeps_login(client, member):
     ("/c/general\n", "/"),
 ])
 def test_next_is_followed_only_to_local_paths(client, member, target, expected):
-    form = text(client.get("/login", query_string={"next": target}))
+    form = page_text(client.get("/login", query_string={"next": target}))
     assert 'action="/login?next=' in form
     response = client.post("/login", query_string={"next": target},
                            data={"login": "alice", "password": PASSWORD})
@@ -94,14 +85,13 @@ def test_logout_needs_post(member_client):
 
 
 def test_logout_ends_every_session_of_the_member(app, member, member_client):
-    other = app.test_client()
-    login(other, member, remember="y")
+    other = signed_in(app, member, remember="y")
     old_session = member_client.get_cookie("session", domain=HOST).value
     old_remember = other.get_cookie("remember_token", domain=HOST).value
 
     response = member_client.post("/logout", data={})
     assert (response.status_code, response.location) == (302, "/login")
-    assert "You have signed out." in text(member_client.get("/login"))
+    assert "You have signed out." in page_text(member_client.get("/login"))
 
     assert not is_signed_in(member_client)
     assert not is_signed_in(other)
@@ -110,7 +100,7 @@ def test_logout_ends_every_session_of_the_member(app, member, member_client):
         replay.set_cookie(name, value, domain=HOST)
         response = replay.get("/")
         assert response.location.startswith("/login")
-        assert "Sign in" in text(replay.get(response.location))
+        assert "Sign in" in page_text(replay.get(response.location))
 
 
 @pytest.mark.parametrize("status", ["suspended", "dismissed"])
@@ -118,7 +108,7 @@ def test_inactive_member_cannot_log_in(client, make_user, status):
     make_user("sam", status=status)
     response = attempt(client, "sam", password=PASSWORD)
     assert response.status_code == 200
-    assert NOT_ACTIVE in text(response)
+    assert NOT_ACTIVE in page_text(response)
     assert not is_signed_in(client)
 
 
@@ -145,7 +135,7 @@ def test_login_rate_limit_per_account(app, make_user):
         assert attempt(client, "alice", ip=f"10.0.0.{i}").status_code == 200
     # Further attempts on that account are refused from anywhere, even with the right password.
     refused = attempt(client, "ALICE", password=PASSWORD, ip="10.0.1.1")
-    assert refused.status_code == 429 and "Too many attempts" in text(refused)
+    assert refused.status_code == 429 and "Too many attempts" in page_text(refused)
     assert attempt(client, "bob", password=PASSWORD, ip="10.0.1.1").status_code == 302
 
 
@@ -176,7 +166,7 @@ def test_successful_logins_do_not_count_towards_the_limit(app, member):
 
 def test_login_page_shows_reset_notice_in_five_languages_and_contact_link(app, client):
     app.config["IGN_URL"] = "https://ign.example.net/reset"
-    page = text(client.get("/login"))
+    page = page_text(client.get("/login"))
     for lang in ("en", "es", "fr", "th", "pt"):
         assert re.search(rf'<p lang="{lang}">[^<]*<a href="https://ign\.example\.net/reset">', page), lang
     assert re.search(r'<p class="contact-link">[^<]*<a href="/contact">Contact us</a>', page)
@@ -189,7 +179,7 @@ CONTACT = {"name": "Maria Lopez", "email": "Maria.Lopez@Example.org", "academy":
 def test_contact_request_is_recorded_and_thanked(client):
     response = client.post("/contact", data=CONTACT)
     assert (response.status_code, response.location) == (302, "/login")
-    assert "Thank you. The portal team will reply to you by e-mail." in text(client.get("/login"))
+    assert "Thank you. The portal team will reply to you by e-mail." in page_text(client.get("/login"))
     request = db.session.scalar(db.select(AccountRequest))
     assert (request.name, request.email, request.academy, request.graduation_year, request.message) == (
         "Maria Lopez", "maria.lopez@example.org", "san-salvador", 2012, "I forgot my username.")
@@ -197,7 +187,7 @@ def test_contact_request_is_recorded_and_thanked(client):
 
 def test_contact_with_invalid_email_keeps_what_was_typed(client):
     response = client.post("/contact", data={**CONTACT, "email": "maria at example"})
-    page = text(response)
+    page = page_text(response)
     assert response.status_code == 200
     assert "Enter a valid e-mail address." in page
     assert 'value="Maria Lopez"' in page and "I forgot my username." in page
@@ -206,7 +196,7 @@ def test_contact_with_invalid_email_keeps_what_was_typed(client):
 
 def test_account_requests_are_listed_for_admins_only(client, admin_client, member_client):
     client.post("/contact", data=CONTACT)
-    page = text(admin_client.get("/admin/requests"))
+    page = page_text(admin_client.get("/admin/requests"))
     assert "Maria Lopez" in page and "maria.lopez@example.org" in page and "I forgot my username." in page
     assert member_client.get("/admin/requests").status_code == 403
 

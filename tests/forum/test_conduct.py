@@ -8,8 +8,8 @@ import pytest
 
 from forum import services
 from forum.extensions import db
-from forum.models import Category, ConductAcceptance, ConductRule, ConductVersion, Thread
-from tests.conftest import login
+from forum.models import ConductAcceptance, ConductRule, ConductVersion, Thread
+from tests.conftest import category, count_rows, page_text, signed_in
 
 # Reports and moderation cite rules by these ids: they must never change.
 RULE_IDS = ["rule-honor-code", "rule-intellectual-property", "rule-disrespect", "rule-discredit",
@@ -46,24 +46,16 @@ class FormFields(HTMLParser):
             self._textarea = None
 
 
-def text(response):
-    return response.get_data(as_text=True)
-
-
 def rule_ids(page):
     return re.findall(r'<li id="(rule-[a-z0-9-]+)">', page)
 
 
 def publish_new_version(admin_client, **changes):
     """Open the admin form, change some fields and publish, as an administrator would."""
-    fields = FormFields(text(admin_client.get("/admin/conduct"))).values
+    fields = FormFields(page_text(admin_client.get("/admin/conduct"))).values
     response = admin_client.post("/admin/conduct", data={**fields, **changes})
     assert (response.status_code, response.location) == (302, "/conduct")
     return response
-
-
-def thread_count():
-    return db.session.scalar(db.select(db.func.count()).select_from(Thread))
 
 
 def acceptances(user):
@@ -77,14 +69,12 @@ def newcomer(make_user):
 
 @pytest.fixture
 def newcomer_client(app, newcomer):
-    client = app.test_client()
-    login(client, newcomer)
-    return client
+    return signed_in(app, newcomer)
 
 
 def test_conduct_page_shows_the_six_rules_and_closing(client):
     response = client.get("/conduct")
-    page = text(response)
+    page = page_text(response)
     assert response.status_code == 200
     assert rule_ids(page) == RULE_IDS
     assert "Cheating or violating the ILEA Honor Code" in page
@@ -94,11 +84,11 @@ def test_conduct_page_shows_the_six_rules_and_closing(client):
 
 def test_member_who_has_not_accepted_cannot_post_and_keeps_the_draft(newcomer_client):
     response = newcomer_client.post("/c/general/new", data=THREAD)
-    page = text(response)
+    page = page_text(response)
     assert response.status_code == 200
     assert "The Code of Conduct has changed: accept it, then send your post again." in page
     assert 'value="Greetings from Gaborone"' in page and "Glad to be here, colleagues." in page
-    assert thread_count() == 0
+    assert count_rows(Thread) == 0
 
 
 def test_member_is_sent_to_the_code_accepts_it_and_can_then_post(newcomer_client, newcomer):
@@ -106,7 +96,7 @@ def test_member_is_sent_to_the_code_accepts_it_and_can_then_post(newcomer_client
     assert response.status_code == 302
     assert urlsplit(response.location).path == "/conduct"
     assert parse_qs(urlsplit(response.location).query)["next"][0].rstrip("?") == "/c/general/new"
-    page = text(newcomer_client.get(response.location))
+    page = page_text(newcomer_client.get(response.location))
     assert "Please read and accept the Code of Conduct before you post." in page
     assert "I accept the Code of Conduct" in page
 
@@ -116,35 +106,35 @@ def test_member_is_sent_to_the_code_accepts_it_and_can_then_post(newcomer_client
     [acceptance] = acceptances(newcomer)
     assert acceptance.accepted_at is not None
     assert db.session.get(ConductVersion, acceptance.version_id).number == 1
-    assert "You have accepted this version of the Code of Conduct." in text(newcomer_client.get("/conduct"))
+    assert "You have accepted this version of the Code of Conduct." in page_text(newcomer_client.get("/conduct"))
 
     assert newcomer_client.get("/c/general/new").status_code == 200
     assert newcomer_client.post("/c/general/new", data=THREAD).status_code == 302
-    assert thread_count() == 1
+    assert count_rows(Thread) == 1
 
 
 def test_accepting_a_stale_version_is_refused(newcomer_client, newcomer, admin_client):
     publish_new_version(admin_client)
     response = newcomer_client.post("/conduct/accept", data={"version": "1"})
     assert response.status_code == 302 and response.location.startswith("/conduct")
-    page = text(newcomer_client.get(response.location))
+    page = page_text(newcomer_client.get(response.location))
     assert "The Code of Conduct has changed since you opened it. Please read it again." in page
     assert acceptances(newcomer) == []
     assert newcomer_client.post("/c/general/new", data=THREAD).status_code == 200
-    assert thread_count() == 0
+    assert count_rows(Thread) == 0
 
 
 def test_new_version_must_be_accepted_again_and_keeps_rule_codes(member, member_client, admin_client):
-    general = db.session.scalar(db.select(Category).where(Category.slug == "general"))
+    general = category("general")
     thread = services.create_thread(member, general, "Cross-border cases", "discussion", "Let us compare.")
-    assert f'action="/t/{thread.id}/reply"' in text(member_client.get(f"/t/{thread.id}"))
+    assert f'action="/t/{thread.id}/reply"' in page_text(member_client.get(f"/t/{thread.id}"))
 
     publish_new_version(admin_client, **{"rules-2-text": "Disrespect towards anyone on the Portal."})
 
-    page = text(member_client.get(f"/t/{thread.id}"))
+    page = page_text(member_client.get(f"/t/{thread.id}"))
     assert "Accept the Code of Conduct to reply." in page
     assert f'action="/t/{thread.id}/reply"' not in page
-    conduct = text(member_client.get("/conduct"))
+    conduct = page_text(member_client.get("/conduct"))
     assert "Version 2" in conduct and "Disrespect towards anyone on the Portal." in conduct
     assert rule_ids(conduct) == RULE_IDS
     codes = db.session.scalars(db.select(ConductRule.code).join(ConductVersion)
@@ -152,7 +142,7 @@ def test_new_version_must_be_accepted_again_and_keeps_rule_codes(member, member_
     assert ["rule-" + code for code in codes] == RULE_IDS
 
     member_client.post("/conduct/accept", data={"version": "2"})
-    assert f'action="/t/{thread.id}/reply"' in text(member_client.get(f"/t/{thread.id}"))
+    assert f'action="/t/{thread.id}/reply"' in page_text(member_client.get(f"/t/{thread.id}"))
 
 
 def test_member_cannot_publish_the_code(member_client):

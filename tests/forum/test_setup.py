@@ -7,7 +7,7 @@ from forum import config, create_app
 from forum.demo import DEMO_ACCOUNTS
 from forum.extensions import db
 from forum.models import Category, ConductAcceptance, Post, Thread, User
-from tests.conftest import login
+from tests.conftest import count_rows, login, signed_in, user_named
 
 
 def test_migrations_create_exactly_the_models_schema(app):
@@ -36,19 +36,15 @@ def test_postgres_urls_get_the_psycopg_driver(monkeypatch):
     assert config.from_environment()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/portal"
 
 
-def _count(model):
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
-
-
 def test_seed_demo_is_idempotent_and_prints_accounts(app, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-42")
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    counts = (_count(User), _count(Thread), _count(Category))
+    counts = (count_rows(User), count_rows(Thread), count_rows(Category))
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    assert (_count(User), _count(Thread), _count(Category)) == counts
+    assert (count_rows(User), count_rows(Thread), count_rows(Category)) == counts
     assert counts[0] >= 50 and counts[1] >= 10
     for output in (first.output, second.output):
         assert "demo-password-42" in output
@@ -57,7 +53,7 @@ def test_seed_demo_is_idempotent_and_prints_accounts(app, monkeypatch):
     assert kinds == {"discussion", "story", "best_practice"}
     academies = set(db.session.scalars(db.select(User.academy)))
     assert {"budapest", "bangkok", "gaborone", "san-salvador", "roswell"} <= academies
-    member = db.session.scalar(db.select(User).where(User.username == "member"))
+    member = user_named("member")
     assert db.session.scalar(db.select(ConductAcceptance).where(ConductAcceptance.user_id == member.id)) is None
     login(app.test_client(), "member", password="demo-password-42")
 
@@ -67,10 +63,9 @@ def test_create_admin(app):
         "create-admin", "--username", "Chief", "--email", "Chief@Example.org", "--name", "The Chief",
         "--password", "a long enough password"], input="a long enough password\n")
     assert result.exit_code == 0, result.output
-    admin = db.session.scalar(db.select(User).where(User.username == "chief"))
+    admin = user_named("chief")
     assert (admin.role, admin.email) == ("admin", "chief@example.org")
-    client = app.test_client()
-    login(client, "chief", password="a long enough password")
+    client = signed_in(app, "chief", password="a long enough password")
     assert client.get("/admin/").status_code == 200
 
 
@@ -79,16 +74,15 @@ def test_create_admin_refuses_short_password(app):
         "create-admin", "--username", "x1", "--email", "x1@example.org", "--name", "X",
         "--password", "short"])
     assert result.exit_code != 0
-    assert _count(User) == 0
+    assert count_rows(User) == 0
 
 
 def test_demo_walkthrough(app, monkeypatch):
     """The issue's 'done when' path, on the demo data: post, quote, edit, pin and lock."""
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-42")
     app.test_cli_runner().invoke(args=["seed-demo"])
-    member, moderator = app.test_client(), app.test_client()
-    login(member, "member", password="demo-password-42")
-    login(moderator, "moderator", password="demo-password-42")
+    member = signed_in(app, "member", password="demo-password-42")
+    moderator = signed_in(app, "moderator", password="demo-password-42")
 
     assert member.get("/c/criminal-investigations/new").location.startswith("/conduct")
     assert member.post("/conduct/accept", data={"version": "1"}).status_code == 302

@@ -5,12 +5,8 @@ import pytest
 
 from forum import services
 from forum.extensions import db
-from forum.models import Category, Post, PostRevision, Thread
-from tests.conftest import count_queries, login
-
-
-def category(slug="general"):
-    return db.session.scalar(db.select(Category).where(Category.slug == slug))
+from forum.models import Post, PostRevision, Thread
+from tests.conftest import category, count_queries, signed_in
 
 
 @pytest.fixture
@@ -110,8 +106,7 @@ def test_author_edits_post_and_history_is_kept(member_client, thread, moderator_
                                                   "Photograph the device first."]
     history = moderator_client.get(f"/p/{opening.id}/history").get_data(as_text=True)
     assert "Version 2" in history and "<strong>in place</strong>" in history
-    other = app.test_client()
-    login(other, make_user("bob"))
+    other = signed_in(app, make_user("bob"))
     assert other.get(f"/p/{opening.id}/history").status_code == 403
     assert other.get(f"/p/{opening.id}/edit").status_code == 403
     assert other.post(f"/p/{opening.id}/edit", data={"body": "hijacked"}).status_code == 403
@@ -119,8 +114,7 @@ def test_author_edits_post_and_history_is_kept(member_client, thread, moderator_
 
 def test_author_soft_deletes_own_post(member_client, thread, app, make_user):
     reply = services.reply(thread.author, thread, "to be deleted")
-    other = app.test_client()
-    login(other, make_user("bob"))
+    other = signed_in(app, make_user("bob"))
     assert other.post(f"/p/{reply.id}/delete", data={}).status_code == 403
     assert member_client.post(f"/p/{reply.id}/delete", data={}).status_code == 302
     page = member_client.get(f"/t/{thread.id}").get_data(as_text=True)

@@ -1,17 +1,15 @@
 """Who reaches which moderation page, and what the reported member never learns."""
-import html
-import re
 from types import SimpleNamespace
 
 import pytest
 
 from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Category, CategoryModerator, Post
+from forum.models import CategoryModerator
 from moderation import services
 from moderation.models import Appeal, Case, CaseNote, DismissalProposal, Notification, Penalty
 from moderation.views import ACTIONS
-from tests.conftest import login
+from tests.conftest import category, nav_open_cases, signed_in, start_thread, unescaped_page_text
 
 REASON = {"reason": "Reason given for the record."}
 RULE_REASON = {"rule": "disrespect", **REASON}
@@ -73,32 +71,16 @@ ROUTES = [
     ("notifications", "GET", "/notifications", None, everyone(200)),
     ("open_notification", "POST", "/notifications/{authors_notification}/open", {}, everyone(404)),
     ("mark_all_read", "POST", "/notifications/read", {}, everyone(302)),
+    ("mail_settings", "GET", "/account/notifications", None, everyone(200)),
+    ("mail_settings", "POST", "/account/notifications", {"mail-report_reviewed": "y"}, everyone(302)),
+    ("deliveries", "GET", "/admin/deliveries", None, ADMINS_ONLY),
+    # Authorization comes before the lookup: only an admin learns that delivery 999999 does not exist.
+    ("retry_delivery", "POST", "/admin/deliveries/999999/retry", {}, {**ADMINS_ONLY, "admin": 404}),
 ]
 
 
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login(client, user)
-    return client
-
-
-def nav_open_cases(page):
-    """The open-case count in the navigation's Moderation link, or None without the link."""
-    link = re.search(r'<a href="/moderation/">(.*?)</a>', page, re.S)
-    return int(re.search(r"\d+", re.sub(r"<[^>]+>", "", link.group(1))).group()) if link else None
-
-
-def category(slug):
-    return db.session.scalar(db.select(Category).where(Category.slug == slug))
-
-
 def reported(author, reporter, title, slug="general", comment=""):
-    thread = forum_services.create_thread(author, category(slug), title, "discussion", f"Body of {title}")
-    post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+    post = start_thread(author, title, f"Body of {title}", slug)
     case = services.report_post(reporter, post, "disrespect", comment)
     return post, db.session.get(Case, case.id)
 
@@ -195,13 +177,13 @@ def test_scoped_moderator_sees_only_the_cases_of_their_categories(app, make_user
     services.report_member(reporter, author, "honor-code", "")
     scoped = make_user("scoped", role="moderator")
     scope(scoped, "cybercrime")
-    client = client_for(app, scoped)
-    page = text(client.get("/moderation/"))
+    client = signed_in(app, scoped)
+    page = unescaped_page_text(client.get("/moderation/"))
     assert "Matter in cybercrime" in page
     assert "Matter in general" not in page and "Profile of" not in page
     assert nav_open_cases(page) == 1
     assert client.get(f"/moderation/cases/{own.id}").status_code == 200
-    everything = text(moderator_client.get("/moderation/"))
+    everything = unescaped_page_text(moderator_client.get("/moderation/"))
     assert "Matter in general" in everything and "Profile of" in everything
     assert nav_open_cases(everything) == 3
 
@@ -213,9 +195,9 @@ def test_a_hidden_thread_is_listed_only_for_those_who_may_open_it(app, make_user
         services.report_post(make_user(name), post, "disrespect", "")
     scoped = make_user("scoped", role="moderator")
     scope(scoped, "cybercrime")
-    client = client_for(app, scoped)
+    client = signed_in(app, scoped)
     assert client.get(f"/t/{post.thread_id}").status_code == 403
-    assert "Hidden matter" not in text(client.get("/c/general"))
+    assert "Hidden matter" not in unescaped_page_text(client.get("/c/general"))
 
 
 def test_members_cannot_read_cases_notes_or_the_log_by_guessing_ids(world, member_client):
@@ -223,11 +205,11 @@ def test_members_cannot_read_cases_notes_or_the_log_by_guessing_ids(world, membe
     for case_id in (world.open_case, world.proposed_case, world.decided_case):
         response = member_client.get(f"/moderation/cases/{case_id}")
         assert response.status_code == 403
-        assert not [s for s in secrets if s in text(response)]
+        assert not [s for s in secrets if s in unescaped_page_text(response)]
     assert member_client.get(f"/moderation/cases/{world.decided_case + 1}").status_code == 404
     for url in ("/moderation/log", "/moderation/log?member=author", "/moderation/members/author"):
         response = member_client.get(url)
-        assert response.status_code == 403 and not [s for s in secrets if s in text(response)]
+        assert response.status_code == 403 and not [s for s in secrets if s in unescaped_page_text(response)]
     assert member_client.post(f"/moderation/cases/{world.open_case}/note", data={"body": "Sneaky."}).status_code == 403
     assert db.session.scalar(db.select(db.func.count()).select_from(CaseNote)) == 1
     assert member_client.post(f"/notifications/{world.authors_notification}/open", data={}).status_code == 404
@@ -245,18 +227,18 @@ def test_the_reported_author_never_learns_who_reported_them(app, make_user, mode
         services.report_post(reporter, post, "disrespect", f"Reported by {reporter.display_name}")
     case = db.session.scalar(db.select(Case))
     names = [name for r in reporters for name in (r.username, r.display_name)]
-    case_page = text(moderator_client.get(f"/moderation/cases/{case.id}"))
+    case_page = unescaped_page_text(moderator_client.get(f"/moderation/cases/{case.id}"))
     assert all(r.display_name in case_page for r in reporters)  # moderators see who reported
-    author_client = client_for(app, author)
+    author_client = signed_in(app, author)
 
     def assert_no_reporter_named(*urls):
         for url in urls:
             response = author_client.get(url)
             assert response.status_code == 200, url
-            page = text(response).lower()
+            page = unescaped_page_text(response).lower()
             assert not [name for name in names if name.lower() in page], url
 
     assert_no_reporter_named(f"/t/{thread.id}", "/notifications")  # hidden, pending review
     assert moderator_client.post(f"/moderation/cases/{case.id}/remove", data=RULE_REASON).status_code == 302
     assert_no_reporter_named(f"/t/{thread.id}", "/notifications", "/account/moderation", "/reports", "/u/author")
-    assert "Your post was removed (rule: Disrespect)" in text(author_client.get("/notifications"))
+    assert "Your post was removed (rule: Disrespect)" in unescaped_page_text(author_client.get("/notifications"))

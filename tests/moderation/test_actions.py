@@ -6,33 +6,13 @@ import pytest
 
 from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Category, Post, User, utcnow
+from forum.models import utcnow
 from moderation import services
 from moderation.models import DismissalProposal, ModerationAction, Notification, Penalty, RemovalMessage
-from tests.conftest import PASSWORD, login
+from tests.conftest import HOST, PASSWORD, page_text, signed_in, start_thread, user_named
 
-HOST = "portal.test"
 REASON = "Insulted a colleague in front of the class"
 NO_REASON = "Give a reason for the decision."
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def general():
-    return db.session.scalar(db.select(Category).where(Category.slug == "general"))
-
-
-def opening_post(author, title="Field notes", body="Opening words"):
-    thread = forum_services.create_thread(author, general(), title, "discussion", body)
-    return db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
-
-
-def signed_in(app, user, **extra):
-    client = app.test_client()
-    login(client, user, **extra)
-    return client
 
 
 def act(client, case, action, **fields):
@@ -41,7 +21,7 @@ def act(client, case, action, **fields):
 
 
 def notices(client):
-    return text(client.get("/notifications"))
+    return page_text(client.get("/notifications"))
 
 
 def login_attempt(app, user):
@@ -65,7 +45,7 @@ def reporter(make_user):
 @pytest.fixture
 def thread_post(reporter):
     """The opening post of a thread the reporter started; the author replies in it."""
-    return opening_post(reporter)
+    return start_thread(reporter, body="Opening words")
 
 
 @pytest.fixture
@@ -80,35 +60,35 @@ def case(post, reporter):
 
 @pytest.fixture
 def moderator(moderator_client):
-    return db.session.scalar(db.select(User).where(User.username == "mod"))
+    return user_named("mod")
 
 
 @pytest.fixture
 def admin(admin_client):
-    return db.session.scalar(db.select(User).where(User.username == "boss"))
+    return user_named("boss")
 
 
 def test_dismiss_resolves_the_case_and_tells_the_reporters_no_action(app, moderator_client, case, reporter):
-    page = text(act(moderator_client, case, "dismiss", reason="Robust but within the rules"))
+    page = page_text(act(moderator_client, case, "dismiss", reason="Robust but within the rules"))
     assert "The case is dismissed; the reporters are told." in page
     assert (case.status, case.outcome, case.resolved_by.username) == ("resolved", "dismissed", "mod")
     reporter_client = signed_in(app, reporter)
     assert "Your report was reviewed: no action was needed." in notices(reporter_client)
-    assert "Reviewed: no action" in text(reporter_client.get("/reports"))
+    assert "Reviewed: no action" in page_text(reporter_client.get("/reports"))
 
 
 def test_remove_hides_the_post_from_others_and_tells_the_author_why(app, moderator_client, case, author, make_user):
-    page = text(act(moderator_client, case, "remove", rule="disrespect", reason=REASON))
+    page = page_text(act(moderator_client, case, "remove", rule="disrespect", reason=REASON))
     assert "The post is removed; its author is told why." in page
     assert case.outcome == "removed"
     thread_url = f"/t/{case.post.thread_id}"
 
-    other_page = text(signed_in(app, make_user("other")).get(thread_url))
+    other_page = page_text(signed_in(app, make_user("other")).get(thread_url))
     assert "OFFENSIVE-REPLY" not in other_page
     assert "This post was removed by the moderators." in other_page
 
     author_client = signed_in(app, author)
-    author_page = text(author_client.get(thread_url))
+    author_page = page_text(author_client.get(thread_url))
     assert "OFFENSIVE-REPLY" in author_page
     assert "Removed by the moderators: only you and the moderators see it." in author_page
     assert f"Your post was removed (rule: Disrespect). {REASON}" in notices(author_client)
@@ -126,7 +106,7 @@ def test_remove_without_a_message_sends_the_prepared_one_in_the_authors_language
     db.session.add(RemovalMessage(rule_code="disrespect", language="es", text=SPANISH))
     author.preferred_language = language
     db.session.commit()
-    assert "The post is removed" in text(act(moderator_client, case, "remove", rule="disrespect", reason=" "))
+    assert "The post is removed" in page_text(act(moderator_client, case, "remove", rule="disrespect", reason=" "))
     assert case.post.moderation_state == "removed"
     notice = db.session.scalar(db.select(Notification).where(Notification.user_id == author.id,
                                                              Notification.kind == "content_removed"))
@@ -137,7 +117,7 @@ def test_remove_without_a_message_sends_the_prepared_one_in_the_authors_language
 @pytest.mark.parametrize("remove", [False, True])
 def test_warning_goes_on_the_record_and_the_member_is_told(app, moderator_client, case, author, remove):
     fields = {"rule": "disrespect", "reason": REASON, **({"remove": "y"} if remove else {})}
-    assert "The warning is on the member" in text(act(moderator_client, case, "warn", **fields))
+    assert "The warning is on the member" in page_text(act(moderator_client, case, "warn", **fields))
     penalty = db.session.scalar(db.select(Penalty).where(Penalty.member_id == author.id))
     assert (penalty.kind, penalty.rule_code, penalty.reason, penalty.case_id) == (
         "warning", "disrespect", REASON, case.id)
@@ -148,7 +128,7 @@ def test_warning_goes_on_the_record_and_the_member_is_told(app, moderator_client
 
 def test_silenced_member_reads_but_cannot_post_reply_or_report_until_it_ends(
         app, moderator_client, case, author, thread_post):
-    assert "The member is silenced." in text(act(moderator_client, case, "silence", rule="disrespect",
+    assert "The member is silenced." in page_text(act(moderator_client, case, "silence", rule="disrespect",
                                                  reason=REASON, duration="3"))
     assert abs(author.silenced_until - (utcnow() + timedelta(days=3))) < timedelta(minutes=1)
     client = signed_in(app, author)  # signing in still works
@@ -179,7 +159,7 @@ def test_suspension_lasts_the_chosen_time_and_refuses_sign_in(app, moderator_cli
     chosen = (utcnow() + timedelta(days=12)).date()
     if days is None:
         fields = {**fields, "until": chosen.isoformat()}
-    page = text(act(moderator_client, case, "suspend", rule="disrespect", reason=REASON, **fields))
+    page = page_text(act(moderator_client, case, "suspend", rule="disrespect", reason=REASON, **fields))
     assert "The member is suspended and signed out everywhere." in page
     penalty = db.session.scalar(db.select(Penalty).where(Penalty.member_id == author.id))
     assert penalty.kind == "suspension" and author.suspended_until == penalty.ends_at
@@ -188,7 +168,7 @@ def test_suspension_lasts_the_chosen_time_and_refuses_sign_in(app, moderator_cli
     else:
         assert abs(penalty.ends_at - (utcnow() + timedelta(days=days))) < timedelta(minutes=1)
     refused = login_attempt(app, author)
-    assert refused.status_code == 200 and "This account is suspended until" in text(refused)
+    assert refused.status_code == 200 and "This account is suspended until" in page_text(refused)
 
 
 def test_suspension_ends_every_session_and_remember_me_cookie_at_once(app, moderator_client, case, author):
@@ -218,7 +198,7 @@ def test_suspension_ends_every_session_and_remember_me_cookie_at_once(app, moder
 
 
 def test_escalated_case_goes_to_the_admins_moderators_only_add_notes(app, moderator_client, admin_client, case):
-    page = text(act(moderator_client, case, "escalate", reason="Looks like a pattern, admins please"))
+    page = page_text(act(moderator_client, case, "escalate", reason="Looks like a pattern, admins please"))
     assert "The case is escalated to the administrators." in page
     assert "This case is escalated: the administrators decide it. You can still add notes." in page
     assert case.status == "escalated"
@@ -226,11 +206,11 @@ def test_escalated_case_goes_to_the_admins_moderators_only_add_notes(app, modera
 
     assert moderator_client.post(f"/moderation/cases/{case.id}/dismiss", data={"reason": "fine"}).status_code == 403
     assert case.status == "escalated"
-    noted = text(moderator_client.post(f"/moderation/cases/{case.id}/note", data={"body": "Seen this before"},
+    noted = page_text(moderator_client.post(f"/moderation/cases/{case.id}/note", data={"body": "Seen this before"},
                                        follow_redirects=True))
     assert "Note added." in noted and "Seen this before" in noted
 
-    assert "The case is dismissed" in text(act(admin_client, case, "dismiss", reason="Admins find no violation"))
+    assert "The case is dismissed" in page_text(act(admin_client, case, "dismiss", reason="Admins find no violation"))
     assert (case.status, case.outcome, case.resolved_by.username) == ("resolved", "dismissed", "boss")
 
 
@@ -260,11 +240,12 @@ def earlier_penalty(moderator, case, step):
 def test_case_page_suggests_the_next_step_of_the_ladder(moderator_client, moderator, author, make_user, history,
                                                          suggestion):
     reporter = make_user("reporter")
-    posts = [opening_post(author, title=f"Post {n}") for n in range(len(history) + 1)]  # before any suspension
+    posts = [start_thread(author, title=f"Post {n}", body="Opening words")  # before any suspension
+             for n in range(len(history) + 1)]
     for step, post in zip(history, posts):
         earlier_penalty(moderator, services.report_post(reporter, post, "disrespect", ""), step)
     case = services.report_post(reporter, posts[-1], "disrespect", "")
-    page = text(moderator_client.get(f"/moderation/cases/{case.id}"))
+    page = page_text(moderator_client.get(f"/moderation/cases/{case.id}"))
     assert f"Suggested next step for this member: {suggestion}" in page
 
 
@@ -275,7 +256,7 @@ def test_case_page_suggests_the_next_step_of_the_ladder(moderator_client, modera
 ])
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_a_decision_without_a_reason_changes_nothing(moderator_client, case, author, action, fields, reason):
-    page = text(act(moderator_client, case, action, reason=reason, **fields))
+    page = page_text(act(moderator_client, case, action, reason=reason, **fields))
     assert NO_REASON in page
     assert (case.status, case.outcome, case.post.moderation_state) == ("open", None, None)
     assert (author.silenced_until, author.suspended_until, author.status) == (None, None, "active")
@@ -289,8 +270,8 @@ def test_a_decision_without_a_reason_changes_nothing(moderator_client, case, aut
 @pytest.fixture
 def author_elsewhere(author, make_user):
     """A thread of the author's own and a reply of theirs in someone else's thread."""
-    own = opening_post(author, title="Author own thread", body="AUTHOR-OPENING")
-    other_thread = opening_post(make_user("third"), title="Third party thread", body="third words")
+    own = start_thread(author, title="Author own thread", body="AUTHOR-OPENING")
+    other_thread = start_thread(make_user("third"), title="Third party thread", body="third words")
     forum_services.reply(author, other_thread.thread, "AUTHOR-SECOND-REPLY")
     return own.thread, other_thread.thread
 
@@ -298,7 +279,7 @@ def author_elsewhere(author, make_user):
 def test_moderator_proposes_dismissal_and_another_admin_confirms_it(
         app, moderator_client, admin_client, case, author, author_elsewhere, make_user):
     author_client = signed_in(app, author)
-    page = text(act(moderator_client, case, "propose-dismissal", rule="threats", reason="Threatened a colleague",
+    page = page_text(act(moderator_client, case, "propose-dismissal", rule="threats", reason="Threatened a colleague",
                     hide_content="y"))
     assert "The dismissal is proposed; an administrator will decide." in page
     assert "Mod proposes to dismiss this member (Threats and incitement to violence): Threatened a colleague" in page
@@ -309,18 +290,18 @@ def test_moderator_proposes_dismissal_and_another_admin_confirms_it(
     proposal = db.session.scalar(db.select(DismissalProposal))
     confirmed = admin_client.post(f"/moderation/proposals/{proposal.id}/confirm", data={"reason": "Agreed"},
                                   follow_redirects=True)
-    assert "The member is dismissed from the portal." in text(confirmed)
+    assert "The member is dismissed from the portal." in page_text(confirmed)
     assert (author.status, case.outcome, proposal.status) == ("dismissed", "member_dismissed", "confirmed")
     assert author_client.get("/").location.startswith("/login")
     refused = login_attempt(app, author)
-    assert refused.status_code == 200 and "This account is not active." in text(refused)
+    assert refused.status_code == 200 and "This account is not active." in page_text(refused)
 
     own_thread, other_thread = author_elsewhere
     reader = signed_in(app, make_user("reader"))
-    listing = text(reader.get("/")) + text(reader.get("/c/general"))
+    listing = page_text(reader.get("/")) + page_text(reader.get("/c/general"))
     assert "Author own thread" not in listing and "Third party thread" in listing
     assert reader.get(f"/t/{own_thread.id}").status_code == 403
-    assert "AUTHOR-SECOND-REPLY" not in text(reader.get(f"/t/{other_thread.id}"))
+    assert "AUTHOR-SECOND-REPLY" not in page_text(reader.get(f"/t/{other_thread.id}"))
     assert [(a.actor.username, a.member_id) for a in logged("confirm_dismissal")] == [("boss", author.id)]
 
 
@@ -331,15 +312,15 @@ def test_dismissal_without_hiding_content_leaves_the_posts_visible(
     admin_client.post(f"/moderation/proposals/{proposal.id}/confirm", data={"reason": "Agreed"})
     assert author.status == "dismissed"
     reader = signed_in(app, make_user("reader"))
-    assert "Author own thread" in text(reader.get("/c/general"))
-    assert "AUTHOR-SECOND-REPLY" in text(reader.get(f"/t/{author_elsewhere[1].id}"))
+    assert "Author own thread" in page_text(reader.get("/c/general"))
+    assert "AUTHOR-SECOND-REPLY" in page_text(reader.get(f"/t/{author_elsewhere[1].id}"))
 
 
 def test_the_proposer_cannot_confirm_their_own_proposal_even_as_admin(app, admin_client, admin, case, author,
                                                                        make_user):
     services.propose_dismissal(admin, case, "threats", "Threatened a colleague", hide_content=False)
     proposal = db.session.scalar(db.select(DismissalProposal))
-    page = text(admin_client.get(f"/moderation/cases/{case.id}"))
+    page = page_text(admin_client.get(f"/moderation/cases/{case.id}"))
     assert "An administrator other than the proposer decides." in page
     assert admin_client.post(f"/moderation/proposals/{proposal.id}/confirm",
                              data={"reason": "Myself"}).status_code == 403
@@ -354,7 +335,7 @@ def test_an_admin_rejects_the_proposal_and_the_member_stays(app, moderator, admi
     author_client = signed_in(app, author)
     services.propose_dismissal(moderator, case, "threats", "Threatened a colleague", hide_content=True)
     proposal = db.session.scalar(db.select(DismissalProposal))
-    page = text(admin_client.post(f"/moderation/proposals/{proposal.id}/reject",
+    page = page_text(admin_client.post(f"/moderation/proposals/{proposal.id}/reject",
                                   data={"reason": "A warning is enough"}, follow_redirects=True))
     assert "The proposal is rejected." in page
     assert (author.status, proposal.status, case.status) == ("active", "rejected", "escalated")
@@ -368,14 +349,14 @@ def test_an_admin_dismisses_directly_only_on_an_escalated_case(app, moderator, a
     assert (author.status, case.status) == ("active", "open")
 
     services.escalate_case(moderator, case, "Serious")
-    page = text(act(admin_client, case, "dismiss-member", **fields))
+    page = page_text(act(admin_client, case, "dismiss-member", **fields))
     assert "The member is dismissed from the portal." in page
     assert (author.status, case.outcome) == ("dismissed", "member_dismissed")
     assert login_attempt(app, author).status_code == 200
     [row] = logged("dismiss_member_direct")
     assert (row.actor.username, row.member_id, row.rule_code, row.reason) == ("boss", author.id, "threats",
                                                                              "Threats of violence")
-    assert "Dismissed the member directly" in text(admin_client.get("/moderation/log"))
+    assert "Dismissed the member directly" in page_text(admin_client.get("/moderation/log"))
 
 
 # --- undo paths ------------------------------------------------------------------------------
@@ -383,13 +364,13 @@ def test_an_admin_dismisses_directly_only_on_an_escalated_case(app, moderator, a
 def test_restoring_content_shows_it_again_on_the_record(app, moderator_client, moderator, case, author, make_user):
     services.remove_content(moderator, case, "disrespect", REASON)
     url = f"/moderation/posts/{case.post_id}/restore"
-    assert NO_REASON in text(moderator_client.post(url, data={"reason": ""}, follow_redirects=True))
+    assert NO_REASON in page_text(moderator_client.post(url, data={"reason": ""}, follow_redirects=True))
     assert case.post.moderation_state == "removed"
 
-    assert "The post is visible again." in text(moderator_client.post(url, data={"reason": "Context shows irony"},
+    assert "The post is visible again." in page_text(moderator_client.post(url, data={"reason": "Context shows irony"},
                                                                       follow_redirects=True))
     assert case.post.moderation_state is None
-    assert "OFFENSIVE-REPLY" in text(signed_in(app, make_user("other")).get(f"/t/{case.post.thread_id}"))
+    assert "OFFENSIVE-REPLY" in page_text(signed_in(app, make_user("other")).get(f"/t/{case.post.thread_id}"))
     assert "Your post is visible again." in notices(signed_in(app, author))
     assert [(a.actor.username, a.reason) for a in logged("restore_content")] == [("mod", "Context shows irony")]
 
@@ -400,7 +381,7 @@ def test_lifting_a_suspension_lets_the_member_sign_in_again(app, moderator_clien
     assert login_attempt(app, author).status_code == 200
     response = moderator_client.post(f"/moderation/penalties/{penalty.id}/lift", data={"reason": "Apologised"},
                                      follow_redirects=True)
-    assert "The penalty is lifted." in text(response)
+    assert "The penalty is lifted." in page_text(response)
     assert penalty.lifted_at is not None and author.suspended_until is None
     assert signed_in(app, author).get("/").status_code == 200
     assert [(a.actor.username, a.action, a.reason) for a in logged("lift_suspension")] == [
@@ -415,11 +396,11 @@ def test_only_an_admin_reinstates_a_dismissed_member_with_their_content(
     assert moderator_client.post(url, data={"reason": "Wrong person"}).status_code == 403
     assert author.status == "dismissed"
 
-    page = text(admin_client.post(url, data={"reason": "Wrong person"}, follow_redirects=True))
+    page = page_text(admin_client.post(url, data={"reason": "Wrong person"}, follow_redirects=True))
     assert "The member is reinstated." in page
     assert author.status == "active"
     assert signed_in(app, author).get("/").status_code == 200
     reader = signed_in(app, make_user("reader"))
-    assert "Author own thread" in text(reader.get("/c/general"))
-    assert "AUTHOR-SECOND-REPLY" in text(reader.get(f"/t/{author_elsewhere[1].id}"))
+    assert "Author own thread" in page_text(reader.get("/c/general"))
+    assert "AUTHOR-SECOND-REPLY" in page_text(reader.get(f"/t/{author_elsewhere[1].id}"))
     assert [(a.actor.username, a.reason) for a in logged("reinstate")] == [("boss", "Wrong person")]

@@ -1,19 +1,14 @@
 """The moderation queue and the case page: filters, sorting, pages, claiming, history, query counts."""
-import html
 import re
 
 import pytest
 
 from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Category, Post
+from forum.models import Category
 from moderation import services
 from moderation.models import Case
-from tests.conftest import count_queries, login
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
+from tests.conftest import category, count_queries, nav_open_cases, signed_in, start_thread, unescaped_page_text
 
 
 def listed(page):
@@ -21,26 +16,9 @@ def listed(page):
     return re.findall(r"Post in “(.*?)”", page)
 
 
-def nav_open_cases(page):
-    """The open-case count in the navigation's Moderation link, or None without the link."""
-    link = re.search(r'<a href="/moderation/">(.*?)</a>', page, re.S)
-    return int(re.search(r"\d+", re.sub(r"<[^>]+>", "", link.group(1))).group()) if link else None
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login(client, user)
-    return client
-
-
-def category(slug="general"):
-    return db.session.scalar(db.select(Category).where(Category.slug == slug))
-
-
 def reported_post(author, title, reporters, rules=("disrespect",), slug="general"):
     """A thread whose opening post each reporter reports (rules cycled); returns its case."""
-    thread = forum_services.create_thread(author, category(slug), title, "discussion", f"Body of {title}")
-    post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+    post = start_thread(author, title, f"Body of {title}", slug)
     for i, reporter in enumerate(reporters):
         services.report_post(reporter, post, rules[i % len(rules)], f"{reporter.username} on {title}")
     return db.session.scalar(db.select(Case).where(Case.post_id == post.id))
@@ -59,7 +37,7 @@ def author(make_user):
 def test_queue_shows_each_case_with_its_report_count_and_rules(app, author, reporters, make_user, moderator_client):
     reported_post(author, "Heated exchange", reporters, rules=("disrespect", "threats", "disrespect"))
     services.report_member(reporters[0], make_user("carol", display_name="Carol Target"), "honor-code", "")
-    page = text(moderator_client.get("/moderation/"))
+    page = unescaped_page_text(moderator_client.get("/moderation/"))
     assert listed(page) == ["Heated exchange"]
     assert "3 reports" in page and "by Arthur Author" in page
     assert "Disrespect × 2" in page and "Threats and incitement to violence × 1" in page
@@ -98,7 +76,7 @@ def test_queue_filters(moderator_client, varied_cases, query, expected):
     query = query.format(cybercrime=category("cybercrime").id, general=category("general").id)
     response = moderator_client.get("/moderation/" + query)
     assert response.status_code == 200
-    page = text(response)
+    page = unescaped_page_text(response)
     assert set(listed(page)) == expected
     assert ("No cases here." in page) is (not expected)
 
@@ -112,17 +90,17 @@ def test_queue_sorts_oldest_first_or_most_reported_first(app, author, reporters,
     app.config["MODERATION_HIDE_THRESHOLD"] = 100
     reported_post(author, "Reported first", reporters[:1])
     reported_post(author, "Reported most", reporters)
-    assert listed(text(moderator_client.get("/moderation/" + query))) == order
+    assert listed(unescaped_page_text(moderator_client.get("/moderation/" + query))) == order
 
 
 def test_queue_shows_25_cases_a_page(author, reporters, moderator_client):
     for i in range(26):
         reported_post(author, f"Topic {i:02d}", reporters[:1])
-    first = text(moderator_client.get("/moderation/?rule=disrespect"))
+    first = unescaped_page_text(moderator_client.get("/moderation/?rule=disrespect"))
     assert listed(first) == [f"Topic {i:02d}" for i in range(25)] and "Page 1 of 2" in first
     next_page = re.search(r'rel="next" href="([^"]+)"', first).group(1)
     assert "rule=disrespect" in next_page  # the filter carries over
-    second = text(moderator_client.get(next_page))
+    second = unescaped_page_text(moderator_client.get(next_page))
     assert listed(second) == ["Topic 25"] and "Page 2 of 2" in second
 
 
@@ -138,15 +116,15 @@ def test_navigation_shows_the_open_case_count_to_moderators_only(
 
 def test_a_claimed_case_shows_who_holds_it(app, make_user, author, reporters):
     case = reported_post(author, "Claimed topic", reporters[:1])
-    holder = client_for(app, make_user("maria", role="moderator", display_name="Maria Holder"))
-    other = client_for(app, make_user("omar", role="moderator", display_name="Omar Other"))
-    assert "Claim this case" in text(other.get(f"/moderation/cases/{case.id}"))
+    holder = signed_in(app, make_user("maria", role="moderator", display_name="Maria Holder"))
+    other = signed_in(app, make_user("omar", role="moderator", display_name="Omar Other"))
+    assert "Claim this case" in unescaped_page_text(other.get(f"/moderation/cases/{case.id}"))
     response = holder.post(f"/moderation/cases/{case.id}/claim", data={})
     assert (response.status_code, response.location) == (302, f"/moderation/cases/{case.id}")
-    assert "held by Maria Holder" in text(other.get("/moderation/"))
-    page = text(other.get(f"/moderation/cases/{case.id}"))
+    assert "held by Maria Holder" in unescaped_page_text(other.get("/moderation/"))
+    page = unescaped_page_text(other.get(f"/moderation/cases/{case.id}"))
     assert "Held by Maria Holder since" in page
-    assert "Claim this case" not in text(holder.get(f"/moderation/cases/{case.id}"))
+    assert "Claim this case" not in unescaped_page_text(holder.get(f"/moderation/cases/{case.id}"))
 
 
 def test_case_page_shows_reports_comments_notes_timeline_and_the_members_history(
@@ -157,7 +135,7 @@ def test_case_page_shows_reports_comments_notes_timeline_and_the_members_history
     case = reported_post(author, "Current topic", reporters[:2], rules=("disrespect", "threats"))
     response = moderator_client.post(f"/moderation/cases/{case.id}/note", data={"body": "Checked the context."})
     assert response.status_code == 302
-    page = text(moderator_client.get(f"/moderation/cases/{case.id}"))
+    page = unescaped_page_text(moderator_client.get(f"/moderation/cases/{case.id}"))
     plain = re.sub(r"<[^>]+>", "", page)
     assert "Body of Current topic" in page  # the reported content
     for reporter, rule in zip(reporters[:2], ("Disrespect", "Threats and incitement to violence")):
@@ -189,7 +167,7 @@ def test_queue_page_costs_the_same_queries_for_2_and_12_cases(app, make_user, mo
                                  slug=slugs[i % len(slugs)])
             services.claim_case(make_user(f"claimer{i}", role="moderator"), case)
         counts.append(measure(moderator_client, "/moderation/"))
-    assert len(listed(text(moderator_client.get("/moderation/")))) == 12
+    assert len(listed(unescaped_page_text(moderator_client.get("/moderation/")))) == 12
     assert counts[0] == counts[1]
 
 
@@ -207,6 +185,6 @@ def test_case_page_costs_the_same_queries_for_2_and_12_reports(app, make_user, a
             earlier = reported_post(author, f"Earlier {i}", [make_user(f"witness{i}")])
             services.warn_member(make_user(f"warner{i}", role="moderator"), earlier, "disrespect", "Warned.")
         counts.append(measure(moderator_client, f"/moderation/cases/{case.id}"))
-    page = text(moderator_client.get(f"/moderation/cases/{case.id}"))
+    page = unescaped_page_text(moderator_client.get(f"/moderation/cases/{case.id}"))
     assert "12 reports" in page and "note 11" in page and "Earlier 11" not in page
     assert counts[0] == counts[1]

@@ -4,12 +4,11 @@ import threading
 
 import pytest
 
-from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Category, Post, User
+from forum.models import Post, User
 from moderation import services
 from moderation.models import Case, ModerationAction, Notification, Penalty, Report
-from tests.conftest import login
+from tests.conftest import page_text, signed_in, start_thread
 
 ROUNDS = 5
 # action -> (what the moderator does, the audit-log action it writes, the case outcome)
@@ -22,16 +21,6 @@ ACTIONS = {
     "warn": (lambda mod, case: services.warn_member(mod, case, "disrespect", "Rude"), "warning", "warned"),
 }
 DECIDING = [logged for _, logged, _ in ACTIONS.values()]
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def opening_post(author, title="Field notes"):
-    category = db.session.scalar(db.select(Category).where(Category.slug == "general"))
-    thread = forum_services.create_thread(author, category, title, "discussion", "words")
-    return db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
 
 
 def run_together(app, jobs):
@@ -81,7 +70,7 @@ def test_two_moderators_deciding_at_once_exactly_one_decision_applies(app, make_
     reporter = make_user("reporter")
     for round_ in range(ROUNDS):
         author = make_user(f"author{round_}")
-        case = services.report_post(reporter, opening_post(author), "disrespect", "")
+        case = services.report_post(reporter, start_thread(author), "disrespect", "")
         actions = (first, second) if round_ % 2 == 0 else (second, first)  # either may start first
         outcomes = run_together(app, [decision(actions[i], moderators[i].id, case.id) for i in (0, 1)])
 
@@ -104,17 +93,16 @@ def test_two_moderators_deciding_at_once_exactly_one_decision_applies(app, make_
 def test_deciding_a_case_someone_already_resolved_says_who_and_changes_nothing(app, make_user):
     clients = {}
     for name, display in (("mod1", "Mod One"), ("mod2", "Mod Two")):
-        clients[name] = app.test_client()
-        login(clients[name], make_user(name, role="moderator", display_name=display))
+        clients[name] = signed_in(app, make_user(name, role="moderator", display_name=display))
     author = make_user("author")
-    case = services.report_post(make_user("reporter"), opening_post(author), "disrespect", "")
+    case = services.report_post(make_user("reporter"), start_thread(author), "disrespect", "")
     url = f"/moderation/cases/{case.id}"
     clients["mod1"].post(f"{url}/dismiss", data={"reason": "No violation"})
 
     late = clients["mod2"].post(f"{url}/suspend", data={"rule": "disrespect", "reason": "Rude", "duration": "7"},
                                 follow_redirects=True)
     assert late.status_code == 200
-    assert "This case was already resolved by Mod One." in text(late)
+    assert "This case was already resolved by Mod One." in page_text(late)
     assert (case.outcome, case.resolved_by.username) == ("dismissed", "mod1")
     assert author.suspended_until is None
     assert db.session.scalar(db.select(db.func.count()).select_from(Penalty)) == 0
@@ -135,7 +123,7 @@ def reports_at_once(app, post, reporters):
 @pytest.mark.postgresql_only
 def test_many_members_reporting_a_post_at_once_open_exactly_one_case(app, make_user):
     make_user("mod", role="moderator")
-    post = opening_post(make_user("author"))
+    post = start_thread(make_user("author"))
     reporters = [make_user(f"reporter{i}") for i in range(8)]
 
     assert reports_at_once(app, post, reporters) == ["ok"] * len(reporters)
@@ -149,7 +137,7 @@ def test_many_members_reporting_a_post_at_once_open_exactly_one_case(app, make_u
 
 @pytest.mark.postgresql_only
 def test_reports_arriving_together_past_the_threshold_hide_the_post_once(app, make_user):
-    post = opening_post(make_user("author"))
+    post = start_thread(make_user("author"))
     early = [make_user(f"early{i}") for i in range(2)]
     for reporter in early:
         services.report_post(reporter, post, "disrespect", "")

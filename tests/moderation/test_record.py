@@ -7,18 +7,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Category, Post, User, utcnow
+from forum.models import utcnow
 from moderation import services
 from moderation.models import Appeal, Case, DismissalProposal, ModerationAction, Notification, Penalty
-from tests.conftest import login
+from tests.conftest import page_text, signed_in, start_thread, user_named
 
 REASON = "Insulted a colleague"
-
-def text(response):
-    return response.get_data(as_text=True)
-
 
 def plain(fragment):
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
@@ -32,29 +27,13 @@ def table_rows(fragment):
 
 def log_rows(client, **filters):
     """The audit log table as {column: text} rows."""
-    page = text(client.get("/moderation/log", query_string=filters))
+    page = page_text(client.get("/moderation/log", query_string=filters))
     columns = ("when", "who", "action", "member", "rule", "reason", "case")
     return [dict(zip(columns, row)) for row in table_rows(page)[1:]]
 
 
-def opening_post(author, title="Field notes"):
-    category = db.session.scalar(db.select(Category).where(Category.slug == "general"))
-    thread = forum_services.create_thread(author, category, title, "discussion", "words")
-    return db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    login(client, user)
-    return client
-
-
-def user(username):
-    return db.session.scalar(db.select(User).where(User.username == username))
-
-
 def open_case(author, reporter, rule="disrespect", title="Field notes"):
-    return services.report_post(reporter, opening_post(author, title), rule, "")
+    return services.report_post(reporter, start_thread(author, title), rule, "")
 
 
 # --- the audit log ---------------------------------------------------------------------------
@@ -68,14 +47,14 @@ def on_case(action, **fields):
 
 
 def escalated_then_direct(s):
-    services.escalate_case(user("mod"), s.case, "Serious")
+    services.escalate_case(user_named("mod"), s.case, "Serious")
     s.admin.post(f"/moderation/cases/{s.case.id}/dismiss-member", data={"rule": "threats", "reason": REASON})
     return "Boss"
 
 
 def proposal_decided(decision):
     def perform(s):
-        services.propose_dismissal(user("mod"), s.case, "threats", "The grounds", hide_content=False)
+        services.propose_dismissal(user_named("mod"), s.case, "threats", "The grounds", hide_content=False)
         proposal = db.session.scalar(db.select(DismissalProposal))
         s.admin.post(f"/moderation/proposals/{proposal.id}/{decision}", data={"reason": REASON})
         return "Boss"
@@ -83,32 +62,32 @@ def proposal_decided(decision):
 
 
 def restored(s):
-    services.remove_content(user("mod"), s.case, "disrespect", "removed")
+    services.remove_content(user_named("mod"), s.case, "disrespect", "removed")
     s.mod.post(f"/moderation/posts/{s.case.post_id}/restore", data={"reason": REASON})
     return "Mod"
 
 
 def lifted(s):
-    services.suspend_member(user("mod"), s.case, "disrespect", "suspended", services.suspension_end(days=3))
+    services.suspend_member(user_named("mod"), s.case, "disrespect", "suspended", services.suspension_end(days=3))
     s.mod.post(f"/moderation/penalties/{db.session.scalar(db.select(Penalty.id))}/lift", data={"reason": REASON})
     return "Mod"
 
 
 def reinstated(s):
-    services.escalate_case(user("mod"), s.case, "Serious")
-    services.dismiss_member_directly(user("boss"), s.case, "threats", "dismissed", hide_content=False)
+    services.escalate_case(user_named("mod"), s.case, "Serious")
+    services.dismiss_member_directly(user_named("boss"), s.case, "threats", "dismissed", hide_content=False)
     s.admin.post(f"/moderation/members/{s.author.username}/reinstate", data={"reason": REASON})
     return "Boss"
 
 
 def appealed(s):
-    services.warn_member(user("boss"), s.case, "disrespect", "warned")
+    services.warn_member(user_named("boss"), s.case, "disrespect", "warned")
     signed_in(s.app, s.author).post(f"/account/appeals/{s.case.id}", data={"text": REASON})
     return "Arthur Author"
 
 
 def appeal_granted(s):
-    services.warn_member(user("boss"), s.case, "disrespect", "warned")
+    services.warn_member(user_named("boss"), s.case, "disrespect", "warned")
     services.file_appeal(s.author, s.case, "Please")
     s.mod.post(f"/moderation/appeals/{db.session.scalar(db.select(Appeal.id))}/grant", data={"reason": REASON})
     return "Mod"
@@ -159,7 +138,7 @@ def test_every_action_leaves_a_row_on_the_audit_log(scene, code, label, perform,
 
 
 def test_the_log_filters_by_action_moderator_member_and_rule(moderator_client, make_user):
-    mod, mod2 = user("mod"), make_user("mod2", role="moderator", display_name="Second Mod")
+    mod, mod2 = user_named("mod"), make_user("mod2", role="moderator", display_name="Second Mod")
     alice, bob = make_user("alice"), make_user("bob")
     reporter = make_user("reporter")
     cases = [open_case(member, reporter, title=f"Post {n}") for n, member in enumerate((alice, bob, alice, bob))]
@@ -182,7 +161,7 @@ def test_the_log_filters_by_action_moderator_member_and_rule(moderator_client, m
 
 def test_nothing_in_the_log_can_be_edited_or_deleted_through_the_app(app, admin_client, make_user):
     case = open_case(make_user("author"), make_user("reporter"))
-    services.dismiss_case(user("boss"), case, "No violation")
+    services.dismiss_case(user_named("boss"), case, "No violation")
     row = db.session.scalar(db.select(ModerationAction))
     log_routes = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/moderation/log")]
     assert log_routes and all(rule.methods <= {"GET", "HEAD", "OPTIONS"} for rule in log_routes)
@@ -194,12 +173,12 @@ def test_nothing_in_the_log_can_be_edited_or_deleted_through_the_app(app, admin_
 
 
 def test_a_members_history_lists_their_penalties_and_cases(moderator_client, make_user):
-    mod, author, reporter = user("mod"), make_user("author"), make_user("reporter")
+    mod, author, reporter = user_named("mod"), make_user("author"), make_user("reporter")
     warned, suspended, dismissed, pending = (open_case(author, reporter, title=f"Post {n}") for n in range(4))
     services.warn_member(mod, warned, "disrespect", "First warning given")
     services.dismiss_case(mod, dismissed, "Fine")
     services.suspend_member(mod, suspended, "threats", "Second offence", services.suspension_end(days=7))
-    page = text(moderator_client.get("/moderation/members/author"))
+    page = page_text(moderator_client.get("/moderation/members/author"))
     assert "Suspended until" in page
     penalties = [(kind, rule, reason, by) for _, kind, rule, reason, _, by, *_ in table_rows(page)[1:]]
     assert penalties == [("Suspension", "Threats and incitement to violence", "Second offence", "Mod"),
@@ -213,11 +192,11 @@ def test_a_members_history_lists_their_penalties_and_cases(moderator_client, mak
 # --- statistics ------------------------------------------------------------------------------
 
 def test_statistics_count_cases_per_rule_academy_and_outcome_with_median_hours_by_month(admin_client, make_user):
-    mod = user("boss")
+    mod = user_named("boss")
     bud, bkk, gab = (make_user(name, academy=academy) for name, academy in
                      (("bud", "budapest"), ("bkk", "bangkok"), ("gab", "gaborone")))
     r1, r2 = make_user("r1"), make_user("r2")
-    posts = {key: opening_post(member, title=key) for key, member in
+    posts = {key: start_thread(member, title=key) for key, member in
              (("A", bud), ("B", bud), ("C", bkk), ("D", bkk), ("E", gab), ("F", gab))}  # before any penalty
     cases = {key: services.report_post(r1, posts[key], rule, "") for key, rule in
              (("A", "disrespect"), ("B", "threats"), ("C", "disrespect"), ("D", "disrespect"), ("E", "it-misuse"),
@@ -235,7 +214,7 @@ def test_statistics_count_cases_per_rule_academy_and_outcome_with_median_hours_b
                            .values(first_reported_at=start, resolved_at=start + timedelta(hours=hours)))
     db.session.commit()
 
-    rows = table_rows(text(admin_client.get("/moderation/stats")))
+    rows = table_rows(page_text(admin_client.get("/moderation/stats")))
     figures = {row[0]: int(row[1]) for row in rows if len(row) == 2}
     assert {name: figures[name] for name in (
         "Disrespect", "Threats and incitement to violence", "Misuse of IT resources", "Honor Code violations",
@@ -275,11 +254,11 @@ def reporter_with_two_notices(app, make_user):
 
 def test_inbox_lists_notifications_newest_first_with_the_unread_count_in_the_navigation(reporter_with_two_notices):
     _, client = reporter_with_two_notices
-    page = text(client.get("/notifications"))
+    page = page_text(client.get("/notifications"))
     assert page.index("Your report was reviewed: action was taken.") \
         < page.index("Your report was reviewed: no action was needed.")
     assert unread_badge(page) == 2
-    assert unread_badge(text(client.get("/"))) == 2
+    assert unread_badge(page_text(client.get("/"))) == 2
 
 
 def test_opening_a_notification_marks_it_read_and_leads_to_its_subject(reporter_with_two_notices):
@@ -292,7 +271,7 @@ def test_opening_a_notification_marks_it_read_and_leads_to_its_subject(reporter_
     response = client.post(url, data={})
     assert (response.status_code, response.location) == (302, "/reports")
     assert newest.read_at is not None
-    assert unread_badge(text(client.get("/notifications"))) == 1
+    assert unread_badge(page_text(client.get("/notifications"))) == 1
 
 
 @pytest.mark.parametrize("recipient, target", [
@@ -300,7 +279,7 @@ def test_opening_a_notification_marks_it_read_and_leads_to_its_subject(reporter_
     ("mod", "/moderation/cases/{case}"),  # new case
 ])
 def test_each_notification_leads_to_its_own_page(app, reporter_with_two_notices, recipient, target):
-    member = user(recipient)
+    member = user_named(recipient)
     notice = db.session.scalar(db.select(Notification).where(Notification.user_id == member.id)
                                .order_by(Notification.id.desc()))
     response = signed_in(app, member).post(f"/notifications/{notice.id}/open", data={})
@@ -313,7 +292,7 @@ def test_mark_all_read(reporter_with_two_notices):
     assert (response.status_code, response.location) == (302, "/notifications")
     assert db.session.scalars(db.select(Notification.read_at).where(Notification.user_id == reporter.id)).all() \
         and all(db.session.scalars(db.select(Notification.read_at).where(Notification.user_id == reporter.id)))
-    assert unread_badge(text(client.get("/notifications"))) == 0
+    assert unread_badge(page_text(client.get("/notifications"))) == 0
 
 
 def test_another_members_notification_is_not_found(app, reporter_with_two_notices, make_user):

@@ -1,48 +1,24 @@
 """Reporting posts and profiles, the evidence snapshot, cases, and hiding a post after enough reports."""
-import html
 from datetime import timedelta
 
 import pytest
 
 from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Category, Post, utcnow
+from forum.models import Post, utcnow
 from forum.seed import CONDUCT_RULES
 from moderation import services
 from moderation.models import Case, Report
-from tests.conftest import login
+from tests.conftest import category, count_rows, login, signed_in, start_thread, unescaped_page_text
 
 OFFENSIVE = "Graduates of that class are all incompetent fools."
 UNDER_REVIEW_PLACEHOLDER = "This post is hidden while the moderators review it."
 AUTHOR_NOTICE = "Hidden while the moderators review reports about it: only you and the moderators see it."
 
 
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login(client, user)
-    return client
-
-
-def general():
-    return db.session.scalar(db.select(Category).where(Category.slug == "general"))
-
-
-def opening_post(author, body=OFFENSIVE, title="Lessons from the border course"):
-    thread = forum_services.create_thread(author, general(), title, "discussion", body)
-    return db.session.scalar(db.select(Post).where(Post.thread_id == thread.id, Post.number == 1))
-
-
 def reply_post(author, body=OFFENSIVE):
-    thread = forum_services.create_thread(author, general(), "Evidence handling", "discussion", "A fair opening.")
+    thread = forum_services.create_thread(author, category(), "Evidence handling", "discussion", "A fair opening.")
     return forum_services.reply(author, thread, body)
-
-
-def count(model):
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
 
 
 def send_report(client, post, rule="disrespect", comment=""):
@@ -68,7 +44,7 @@ def post(author):
 def test_report_form_lists_the_six_rules_with_their_text(member_client, post):
     response = member_client.get(f"/p/{post.id}/report")
     assert response.status_code == 200
-    page = text(response)
+    page = unescaped_page_text(response)
     assert len(CONDUCT_RULES) == 6
     for code, title, rule_text in CONDUCT_RULES:
         assert f'name="rule" value="{code}"' in page
@@ -79,7 +55,8 @@ def test_report_form_lists_the_six_rules_with_their_text(member_client, post):
 def test_report_opens_a_case_and_thanks_the_reporter(member_client, member, post):
     response = send_report(member_client, post, "disrespect", "Insults a whole class of graduates.")
     assert (response.status_code, response.location) == (302, f"/t/{post.thread_id}#post-2")
-    assert "Thank you. The moderators will review your report." in text(member_client.get(response.location))
+    assert "Thank you. The moderators will review your report." in unescaped_page_text(
+        member_client.get(response.location))
     report = db.session.scalar(db.select(Report))
     assert (report.reporter_id, report.rule_code, report.comment) == (
         member.id, "disrespect", "Insults a whole class of graduates.")
@@ -94,16 +71,16 @@ def test_report_opens_a_case_and_thanks_the_reporter(member_client, member, post
 def test_invalid_report_is_refused_and_the_form_kept(member_client, post, data, error):
     response = member_client.post(f"/p/{post.id}/report", data=data)
     assert response.status_code == 200
-    page = text(response)
+    page = unescaped_page_text(response)
     assert error in page
     assert data["comment"] in page  # what the member typed is still in the textarea
-    assert count(Report) == count(Case) == 0
+    assert count_rows(Report) == count_rows(Case) == 0
 
 
 def test_a_report_without_the_csrf_token_is_refused(member_client, post):
     response = member_client.post(f"/p/{post.id}/report", data={"rule": "disrespect"}, csrf=False)
     assert response.status_code == 400
-    assert count(Report) == 0
+    assert count_rows(Report) == 0
 
 
 def test_a_comment_of_exactly_1000_characters_is_accepted(member_client, post):
@@ -120,29 +97,29 @@ def test_who_may_not_report(app, make_user, author, post, who, status, location)
     reporter = {"author": lambda: author,
                 "silenced": lambda: make_user("quiet", silenced_until=utcnow() + timedelta(days=2)),
                 "not_accepted": lambda: make_user("newcomer", accepted=False)}[who]()
-    client = client_for(app, reporter)
+    client = signed_in(app, reporter)
     for response in (client.get(f"/p/{post.id}/report"), send_report(client, post)):
         assert response.status_code == status
         if location:
             assert response.location.startswith(location)
-    assert count(Report) == 0
+    assert count_rows(Report) == 0
 
 
 def test_a_second_report_on_the_same_post_is_refused(member_client, post):
     assert send_report(member_client, post, "disrespect").status_code == 302
     for again in (member_client.get(f"/p/{post.id}/report"), send_report(member_client, post, "threats")):
         assert (again.status_code, again.location) == (302, "/reports")
-    page = text(member_client.get("/reports"))
+    page = unescaped_page_text(member_client.get("/reports"))
     assert "You have already reported this" in page
-    assert count(Report) == 1 and case_of(post).report_count == 1
+    assert count_rows(Report) == 1 and case_of(post).report_count == 1
 
 
 def test_reports_are_rate_limited_per_member_per_day(app, make_user, author, member_client):
     app.config["REPORT_LIMIT"] = "2 per day"  # read by the limiter on each request
     posts = [reply_post(author, f"post number {i}") for i in range(3)]
     assert [send_report(member_client, p).status_code for p in posts] == [302, 302, 429]
-    assert send_report(client_for(app, make_user("bob")), posts[2]).status_code == 302
-    assert count(Report) == 3
+    assert send_report(signed_in(app, make_user("bob")), posts[2]).status_code == 302
+    assert count_rows(Report) == 3
 
 
 def test_signing_out_and_in_again_does_not_reset_the_report_limit(app, member, author, member_client):
@@ -167,15 +144,15 @@ def test_a_post_removed_by_the_moderators_cannot_be_reported_again(
     services.report_post(make_user("first"), post, "disrespect", "")
     assert moderator_client.post(f"/moderation/cases/{case_of(post).id}/remove",
                                  data={"rule": "disrespect", "reason": "Insulting."}).status_code == 302
-    assert "This post was removed by the moderators." in text(member_client.get(f"/t/{post.thread_id}"))
+    assert "This post was removed by the moderators." in unescaped_page_text(member_client.get(f"/t/{post.thread_id}"))
     assert member_client.get(f"/p/{post.id}/report").status_code == 403
     assert send_report(member_client, post).status_code == 403
-    assert count(Case) == 1
+    assert count_rows(Case) == 1
 
 
 def test_member_reports_a_profile(app, member_client, member, make_user):
     target = make_user("carol", display_name="Carol Target", bio_source="Buy my exam answers.")
-    page = text(member_client.get("/u/carol/report"))
+    page = unescaped_page_text(member_client.get("/u/carol/report"))
     assert "Carol Target" in page and all(title in page for _, title, _ in CONDUCT_RULES)
     response = member_client.post("/u/carol/report", data={"rule": "honor-code", "comment": "Sells answers."})
     assert (response.status_code, response.location) == (302, "/u/carol")
@@ -184,8 +161,8 @@ def test_member_reports_a_profile(app, member_client, member, make_user):
     assert db.session.scalar(db.select(Report.snapshot_source)) == "Buy my exam answers."
     again = member_client.post("/u/carol/report", data={"rule": "honor-code"})
     assert (again.status_code, again.location) == (302, "/reports")
-    assert client_for(app, target).get("/u/carol/report").status_code == 403
-    assert count(Report) == 1
+    assert signed_in(app, target).get("/u/carol/report").status_code == 403
+    assert count_rows(Report) == 1
 
 
 # --- evidence and cases --------------------------------------------------------------------------
@@ -193,11 +170,11 @@ def test_member_reports_a_profile(app, member_client, member, make_user):
 def test_case_shows_the_evidence_as_reported_beside_the_current_version(
         app, author, post, member_client, moderator_client):
     send_report(member_client, post)
-    author_client = client_for(app, author)
+    author_client = signed_in(app, author)
     assert author_client.post(f"/p/{post.id}/edit", data={"body": "I respectfully disagree."}).status_code == 302
     assert author_client.post(f"/p/{post.id}/delete", data={}).status_code == 302
     assert db.session.get(Post, post.id).body_source == "I respectfully disagree."
-    page = text(moderator_client.get(f"/moderation/cases/{case_of(post).id}"))
+    page = unescaped_page_text(moderator_client.get(f"/moderation/cases/{case_of(post).id}"))
     assert "Content as reported (revision 1)" in page and OFFENSIVE in page
     assert "current version (revision 2)" in page and "I respectfully disagree." in page
     assert "Deleted by its author." in page
@@ -205,10 +182,10 @@ def test_case_shows_the_evidence_as_reported_beside_the_current_version(
 
 def test_reports_on_one_post_collapse_into_one_case(app, make_user, post, moderator_client):
     for name, rule in [("ann", "disrespect"), ("ben", "disrespect"), ("cyd", "threats")]:
-        assert send_report(client_for(app, make_user(name)), post, rule, f"comment by {name}").status_code == 302
+        assert send_report(signed_in(app, make_user(name)), post, rule, f"comment by {name}").status_code == 302
     case = db.session.scalar(db.select(Case))
-    assert count(Case) == 1 and case.report_count == 3
-    page = text(moderator_client.get(f"/moderation/cases/{case.id}"))
+    assert count_rows(Case) == 1 and case.report_count == 3
+    page = unescaped_page_text(moderator_client.get(f"/moderation/cases/{case.id}"))
     assert "3 reports" in page
     assert "Disrespect × 2" in page and "Threats and incitement to violence × 1" in page
     assert all(f"comment by {name}" in page for name in ("ann", "ben", "cyd"))
@@ -222,9 +199,9 @@ def test_a_report_after_the_decision_opens_a_new_case_linked_to_the_previous(
                                  data={"reason": "Heated, not abusive."}).status_code == 302
     assert send_report(member_client, post, "threats").status_code == 302  # the earlier case is decided
     second = case_of(post)
-    assert (count(Case), second.id != first.id, second.previous_case_id, second.report_count) == (
+    assert (count_rows(Case), second.id != first.id, second.previous_case_id, second.report_count) == (
         2, True, first.id, 1)
-    page = text(moderator_client.get(f"/moderation/cases/{second.id}"))
+    page = unescaped_page_text(moderator_client.get(f"/moderation/cases/{second.id}"))
     assert f'<a href="/moderation/cases/{first.id}">previous case</a>' in page
 
 
@@ -237,12 +214,12 @@ def test_reporter_sees_the_state_of_their_report_and_nothing_else(
         app, make_user, member_client, post, moderator_client, action, data, label):
     send_report(member_client, post)
     services.report_post(make_user("zotherrep", display_name="Zelda Otherreporter"), post, "threats", "")
-    page = text(member_client.get("/reports"))
+    page = unescaped_page_text(member_client.get("/reports"))
     assert "Under review" in page and "Evidence handling" in page
     case = case_of(post)
     assert moderator_client.post(f"/moderation/cases/{case.id}/{action}", data=data).status_code == 302
     assert case_of(post).status == "resolved"
-    page = text(member_client.get("/reports"))
+    page = unescaped_page_text(member_client.get("/reports"))
     assert label in page and "Under review" not in page
     assert "zotherrep" not in page and "Zelda" not in page
     assert data["reason"] not in page
@@ -256,41 +233,41 @@ def test_post_is_hidden_when_enough_distinct_members_report_it(app, make_user, p
     if threshold:
         app.config["MODERATION_HIDE_THRESHOLD"] = threshold
     needed = threshold or 3  # the default
-    viewer = client_for(app, make_user("viewer"))
+    viewer = signed_in(app, make_user("viewer"))
     for i in range(needed):
-        page = text(viewer.get(f"/t/{post.thread_id}"))
+        page = unescaped_page_text(viewer.get(f"/t/{post.thread_id}"))
         assert OFFENSIVE in page and UNDER_REVIEW_PLACEHOLDER not in page, f"hidden after {i} reports"
-        assert send_report(client_for(app, make_user(f"reporter{i}")), post).status_code == 302
-    page = text(viewer.get(f"/t/{post.thread_id}"))
+        assert send_report(signed_in(app, make_user(f"reporter{i}")), post).status_code == 302
+    page = unescaped_page_text(viewer.get(f"/t/{post.thread_id}"))
     assert UNDER_REVIEW_PLACEHOLDER in page and OFFENSIVE not in page
 
 
 def report_until_hidden(app, make_user, post):
     for i in range(3):
-        send_report(client_for(app, make_user(f"reporter{i}")), post, ["disrespect", "threats", "discredit"][i])
+        send_report(signed_in(app, make_user(f"reporter{i}")), post, ["disrespect", "threats", "discredit"][i])
 
 
 def test_hidden_reply_stays_visible_to_its_author_and_moderators(app, make_user, author, post, moderator_client):
     report_until_hidden(app, make_user, post)
-    page = text(client_for(app, make_user("viewer")).get(f"/t/{post.thread_id}"))
+    page = unescaped_page_text(signed_in(app, make_user("viewer")).get(f"/t/{post.thread_id}"))
     assert UNDER_REVIEW_PLACEHOLDER in page and OFFENSIVE not in page
-    page = text(client_for(app, author).get(f"/t/{post.thread_id}"))
+    page = unescaped_page_text(signed_in(app, author).get(f"/t/{post.thread_id}"))
     assert AUTHOR_NOTICE in page and OFFENSIVE in page
-    assert OFFENSIVE in text(moderator_client.get(f"/t/{post.thread_id}"))
+    assert OFFENSIVE in unescaped_page_text(moderator_client.get(f"/t/{post.thread_id}"))
 
 
 def test_hidden_opening_post_takes_its_thread_out_of_view(app, make_user, author):
-    post = opening_post(author)
-    viewer = client_for(app, make_user("viewer"))
-    assert "Lessons from the border course" in text(viewer.get("/c/general"))
+    post = start_thread(author, "Lessons from the border course", OFFENSIVE)
+    viewer = signed_in(app, make_user("viewer"))
+    assert "Lessons from the border course" in unescaped_page_text(viewer.get("/c/general"))
     report_until_hidden(app, make_user, post)
-    assert "Lessons from the border course" not in text(viewer.get("/c/general"))
-    assert "Lessons from the border course" not in text(viewer.get("/"))
+    assert "Lessons from the border course" not in unescaped_page_text(viewer.get("/c/general"))
+    assert "Lessons from the border course" not in unescaped_page_text(viewer.get("/"))
     response = viewer.get(f"/t/{post.thread_id}")
     assert response.status_code == 403
-    assert "Thread under review" in text(response) and OFFENSIVE not in text(response)
-    own = client_for(app, author).get(f"/t/{post.thread_id}")
-    assert own.status_code == 200 and AUTHOR_NOTICE in text(own)
+    assert "Thread under review" in unescaped_page_text(response) and OFFENSIVE not in unescaped_page_text(response)
+    own = signed_in(app, author).get(f"/t/{post.thread_id}")
+    assert own.status_code == 200 and AUTHOR_NOTICE in unescaped_page_text(own)
 
 
 @pytest.mark.parametrize("action, data, hidden", [
@@ -299,12 +276,12 @@ def test_hidden_opening_post_takes_its_thread_out_of_view(app, make_user, author
 ])
 def test_the_moderators_decision_unhides_or_keeps_the_post_hidden(
         app, make_user, author, moderator_client, action, data, hidden):
-    post = opening_post(author)
+    post = start_thread(author, "Lessons from the border course", OFFENSIVE)
     report_until_hidden(app, make_user, post)
     case = case_of(post)
     assert moderator_client.post(f"/moderation/cases/{case.id}/{action}", data=data).status_code == 302
-    viewer = client_for(app, make_user("viewer"))
+    viewer = signed_in(app, make_user("viewer"))
     response = viewer.get(f"/t/{post.thread_id}")
     assert response.status_code == (403 if hidden else 200)
-    assert (OFFENSIVE in text(response)) is not hidden
-    assert ("Lessons from the border course" in text(viewer.get("/c/general"))) is not hidden
+    assert (OFFENSIVE in unescaped_page_text(response)) is not hidden
+    assert ("Lessons from the border course" in unescaped_page_text(viewer.get("/c/general"))) is not hidden

@@ -1,14 +1,9 @@
 """Admin settings of moderation: category moderators and prepared removal messages."""
-from forum import services as forum_services
 from forum.extensions import db
-from forum.models import Category, CategoryModerator, Post
+from forum.models import CategoryModerator, Post
 from moderation import services
 from moderation.models import Case, Notification
-from tests.conftest import login
-
-
-def category(slug):
-    return db.session.scalar(db.select(Category).where(Category.slug == slug))
+from tests.conftest import category, signed_in, start_thread
 
 
 def edit_category(client, slug, moderators):
@@ -40,13 +35,11 @@ def test_scoped_moderator_sees_only_their_categories_cases(app, admin_client, ma
     scoped = make_user("cyber_mod", role="moderator")
     edit_category(admin_client, "cybercrime", "cyber_mod")
     author, reporter = make_user("author"), make_user("reporter")
-    inside = forum_services.create_thread(author, category("cybercrime"), "Phishing kits", "discussion", "x")
-    outside = forum_services.create_thread(author, category("general"), "Elsewhere thread", "discussion", "y")
-    for thread in (inside, outside):
-        post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+    inside = start_thread(author, "Phishing kits", "x", "cybercrime")
+    outside = start_thread(author, "Elsewhere thread", "y", "general")
+    for post in (inside, outside):
         services.report_post(reporter, post, "disrespect", "")
-    client = app.test_client()
-    login(client, scoped)
+    client = signed_in(app, scoped)
     queue = client.get("/moderation/").get_data(as_text=True)
     assert "Phishing kits" in queue and "Elsewhere thread" not in queue
     outside_case = db.session.scalar(db.select(Case).where(Case.category_id == category("general").id))
@@ -60,8 +53,7 @@ def test_admin_edits_a_removal_message_used_in_the_authors_language(app, admin_c
                               data={"text": "Su mensaje fue retirado por falta de respeto."})
     assert saved.status_code == 302
     author = make_user("autor", preferred_language="es")
-    thread = forum_services.create_thread(author, category("general"), "Un hilo", "discussion", "texto")
-    post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+    post = start_thread(author, "Un hilo", "texto", "general")
     case = services.report_post(make_user("reporter"), post, "disrespect", "")
     moderator_client.post(f"/moderation/cases/{case.id}/remove", data={"rule": "disrespect", "reason": ""})
     notice = db.session.scalar(db.select(Notification).where(Notification.user_id == author.id))
@@ -79,9 +71,7 @@ def test_record_link_only_reaches_its_own_members_cases(app, make_user, moderato
     alice, bob = make_user("alice2"), make_user("bob2")
     cases = {}
     for member in (alice, bob):
-        thread = forum_services.create_thread(member, category("general"), f"Thread of {member.username}",
-                                              "discussion", "text")
-        post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+        post = start_thread(member, f"Thread of {member.username}", "text", "general")
         cases[member.username] = services.report_post(make_user(f"r_{member.username}"), post, "disrespect", "")
         moderator_client.post(f"/moderation/cases/{cases[member.username].id}/suspend",
                               data={"rule": "disrespect", "reason": "insults", "duration": "7"})

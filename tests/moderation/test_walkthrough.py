@@ -2,7 +2,7 @@
 from forum.extensions import db
 from forum.models import Post, Thread, User
 from moderation.models import Case
-from tests.conftest import login
+from tests.conftest import signed_in
 
 
 def test_three_reports_escalation_and_dismissal(app, monkeypatch):
@@ -10,8 +10,7 @@ def test_three_reports_escalation_and_dismissal(app, monkeypatch):
     app.test_cli_runner().invoke(args=["seed-demo"])
     clients = {}
     for name in ("member", "member2", "member3", "moderator", "admin"):
-        clients[name] = app.test_client()
-        login(clients[name], name, password="demo-password-42")
+        clients[name] = signed_in(app, name, password="demo-password-42")
     clients["member"].post("/conduct/accept", data={"version": "1"})
     thread = db.session.scalar(db.select(Thread).where(Thread.title == "Leading a unit through a reorganisation"))
     post = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id, Post.number == 1))
@@ -29,10 +28,9 @@ def test_three_reports_escalation_and_dismissal(app, monkeypatch):
     clients["moderator"].post(f"/moderation/cases/{case.id}/escalate", data={"reason": "Threats: admins decide"})
     assert db.session.get(Case, case.id).status == "escalated"
 
-    author_client = app.test_client()
     author.password_hash = db.session.scalar(db.select(User.password_hash).where(User.username == "member"))
     db.session.commit()
-    login(author_client, author.username, password="demo-password-42")
+    author_client = signed_in(app, author.username, password="demo-password-42")
     clients["admin"].post(f"/moderation/cases/{case.id}/dismiss-member",
                           data={"rule": "threats", "reason": "Threatening colleagues"})
     assert author_client.get("/").status_code == 302  # signed out at once
