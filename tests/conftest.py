@@ -7,6 +7,7 @@ import contextvars
 import html
 import os
 import re
+import tempfile
 from contextlib import contextmanager
 
 import flask_migrate
