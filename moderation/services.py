@@ -292,39 +292,29 @@ def _penalise(actor, case, kind, rule_code, reason, ends_at=None):
 
 def warn_member(moderator, case, rule_code, reason, remove=False):
     """Put a formal warning on the member's record (optionally removing the post too)."""
-    _check_rule(rule_code)
-    _decide(moderator, case, "warned", reason)
-    _penalise(moderator, case, "warning", rule_code, reason)
-    if remove:
-        _remove_post(moderator, case, rule_code, reason)
-    commit()
+    _penalise_case(moderator, case, "warning", "warned", rule_code, reason, None, remove)
 
 
 def silence_member(moderator, case, rule_code, reason, until, remove=False):
     """The member may read but not post, reply or report until the given time."""
-    _check_rule(rule_code)
-    _check_future(until)
-    _decide(moderator, case, "silenced", reason)
-    _penalise(moderator, case, "silence", rule_code, reason, until)
-    if remove:
-        _remove_post(moderator, case, rule_code, reason)
-    commit()
+    _penalise_case(moderator, case, "silence", "silenced", rule_code, reason, until, remove)
 
 
 def suspend_member(moderator, case, rule_code, reason, until, remove=False):
     """No sign-in until the given time; every open session ends now."""
+    _penalise_case(moderator, case, "suspension", "suspended", rule_code, reason, until, remove)
+
+
+def _penalise_case(moderator, case, kind, outcome, rule_code, reason, until, remove):
+    """Decide the case with a penalty (timed ones end in the future), optionally removing the post."""
     _check_rule(rule_code)
-    _check_future(until)
-    _decide(moderator, case, "suspended", reason)
-    _penalise(moderator, case, "suspension", rule_code, reason, until)
+    if kind != "warning" and (until is None or until <= utcnow()):
+        raise ModerationError(_l("Choose an end in the future."))
+    _decide(moderator, case, outcome, reason)
+    _penalise(moderator, case, kind, rule_code, reason, until)
     if remove:
         _remove_post(moderator, case, rule_code, reason)
     commit()
-
-
-def _check_future(until):
-    if until is None or until <= utcnow():
-        raise ModerationError(_l("Choose an end in the future."))
 
 
 def escalate_case(moderator, case, note):
