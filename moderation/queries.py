@@ -6,12 +6,12 @@ per-case figures of a page come from one grouped query.
 from collections import Counter, defaultdict
 from statistics import median
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from forum import permissions
 from forum.extensions import db
-from forum.models import Post, Thread, User
+from forum.models import Post, User
 
 from .models import (
     Appeal,
