@@ -6,7 +6,7 @@ PORT ?= 5000
 PYTHON ?= python3
 export FLASK_APP := wsgi
 
-.PHONY: run test translations compile-translations clean
+.PHONY: run test pot translations compile-translations clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.txt
 
 compile-translations: $(VENV)/.runtime
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(VENV)/bin/pybabel compile --use-fuzzy -q -d translations; fi
+		$(VENV)/bin/pybabel -q compile -d translations; fi
 
 run: $(VENV)/.runtime compile-translations
 	$(FLASK) db upgrade
@@ -31,15 +31,19 @@ run: $(VENV)/.runtime compile-translations
 test: $(VENV)/.test compile-translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Extract every marked string into messages.pot and merge it into each language's catalog.
-translations: $(VENV)/.runtime
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
-		--project "ILEA Alumni Portal" -o translations/messages.pot .
+# Extract every marked string into $(POT) (the tests extract into a temporary file to spot stale catalogs).
+POT ?= translations/messages.pot
+pot: $(VENV)/.runtime
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k N_ -k Nn_:1,2 --ignore-dirs ".* __pycache__" --no-location --sort-output \
+		--project "ILEA Alumni Portal" -o $(POT) .
+
+# Extract every marked string and merge it into each language's catalog.
+translations: pot
 	@for lang in es fr th pt; do \
 		if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations -l $$lang; \
+			$(VENV)/bin/pybabel -q update --no-fuzzy-matching -i translations/messages.pot -d translations -l $$lang; \
 		else \
-			$(VENV)/bin/pybabel init -q -i translations/messages.pot -d translations -l $$lang; fi; \
+			$(VENV)/bin/pybabel -q init -i translations/messages.pot -d translations -l $$lang; fi; \
 	done
 	$(MAKE) compile-translations
 

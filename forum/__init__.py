@@ -1,18 +1,18 @@
 """ILEA Alumni Portal: the application factory."""
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, render_template, request
-from flask_babel import format_datetime, get_locale, lazy_gettext as _l
+from flask import Flask, g, render_template, request
+from flask_babel import format_datetime, format_decimal, lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as config_module
+from . import config as config_module, i18n
 from .extensions import babel, celery_init_app, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Reachable without signing in: the portal is closed to everything else.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "static",
+PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "auth.choose_language", "static",
                     "moderation.record_with_token"}  # signed link for members who cannot sign in
 
 CONTENT_SECURITY_POLICY = (
@@ -35,7 +35,7 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     celery_init_app(app)
     _init_login(app)
 
@@ -51,19 +51,6 @@ def create_app(config=None):
     _register_error_pages(app)
     _register_template_helpers(app)
     return app
-
-
-def select_locale():
-    """A member's preferred language, else the visitor's cookie, else the browser's."""
-    from flask import current_app
-    languages = current_app.config["LANGUAGES"]
-    if not has_request_context():
-        return None  # outside a request (tasks, CLI): the default, unless force_locale says otherwise
-    if current_user.is_authenticated and current_user.preferred_language in languages:
-        return current_user.preferred_language
-    if request.cookies.get("lang") in languages:
-        return request.cookies["lang"]
-    return request.accept_languages.best_match(languages) or "en"
 
 
 def _init_login(app):
@@ -125,5 +112,6 @@ def _register_template_helpers(app):
 
     app.jinja_env.globals.update(
         can=permissions, academies=ACADEMIES, thread_kinds=THREAD_KINDS, languages=LANGUAGES,
-        conduct_accepted=conduct_accepted, format_datetime=format_datetime, get_locale=get_locale,
+        conduct_accepted=conduct_accepted, format_datetime=format_datetime, time_tag=i18n.time_tag,
+        format_number=format_decimal, html_lang=i18n.html_lang, current_language=i18n.current_language,
     )

@@ -1,7 +1,7 @@
 """Signing in and out, the Code of Conduct, and the public contact form."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -10,6 +10,7 @@ from .extensions import limiter
 from .forms import AcceptConductForm, ContactForm, LoginForm
 
 bp = Blueprint("auth", __name__)
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 def safe_next(default_endpoint="forum.index"):
@@ -73,6 +74,20 @@ def login():
             return redirect(target)
     return render_template("auth/login.html", form=form, ign_url=current_app.config["IGN_URL"],
                            record_url=record_url)
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """The language switcher on every page: remembered in a cookie, and in a member's profile."""
+    language = request.form.get("language")
+    if language not in current_app.config["LANGUAGES"]:
+        abort(400)
+    if current_user.is_authenticated:
+        services.set_preferred_language(current_user, language)
+    response = redirect(safe_next())
+    response.set_cookie("lang", language, max_age=LANGUAGE_COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

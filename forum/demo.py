@@ -78,6 +78,25 @@ DEMO_THREADS = [
      "Bonjour à tous ! Les anciens francophones de Budapest pourraient se retrouver ici.", []),
 ]
 
+# Threads in the portal's other languages, by alumni who speak them: (language, slug, kind, title, body, replies).
+DEMO_THREADS_IN_LANGUAGES = [
+    ("es", "counternarcotics", "best_practice", "Coordinación regional en operaciones antidrogas",
+     "En nuestra unidad, una **reunión semanal** con las fiscalías de los países vecinos redujo a la mitad "
+     "el tiempo de respuesta a las solicitudes de asistencia.",
+     ["Muy útil. ¿Cómo gestionan la confidencialidad de la información compartida?"]),
+    ("fr", "leadership-management", "story", "Diriger une brigade après une réorganisation",
+     "Après la fusion de deux services, nous avons instauré des *binômes* mêlant les anciens des deux "
+     "unités. En six mois, la confiance est revenue.",
+     ["Merci pour ce retour d'expérience. Combien de temps ont duré les binômes ?"]),
+    ("th", "academy-bangkok", "discussion", "ศิษย์เก่า ILEA กรุงเทพฯ รุ่นปี 2562",
+     "ขอเชิญศิษย์เก่ารุ่นปี 2562 แนะนำตัวและแบ่งปันงานที่ท่านรับผิดชอบอยู่ในปัจจุบัน",
+     ["สวัสดีครับ ปัจจุบันผมทำงานด้านการสืบสวนอาชญากรรมทางเทคโนโลยี"]),
+    ("pt", "human-trafficking", "best_practice", "Entrevistas a vítimas de tráfico: o que aprendemos",
+     "Entrevistar a vítima num local neutro, com um intérprete de confiança, mudou a qualidade dos "
+     "depoimentos que recolhemos.",
+     ["Concordo. Também usamos salas de entrevista adaptadas a menores."]),
+]
+
 
 def demo_password():
     """DEMO_PASSWORD from the environment, else one generated once and kept in instance/."""
@@ -141,13 +160,18 @@ def _seed_content():
     _accept_conduct_for(alumni + staff)
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
     for slug, kind, title, body, replies in DEMO_THREADS:
-        thread = services.create_thread(rng.choice(alumni), categories[slug], title, kind, body)
+        thread = services.create_thread(rng.choice(alumni), categories[slug], title, kind, body, "en")
         for text in replies:
-            services.reply(rng.choice(alumni), thread, text)
+            services.reply(rng.choice(alumni), thread, text, "en")
+    for language, slug, kind, title, body, replies in DEMO_THREADS_IN_LANGUAGES:
+        speakers = [member for member in alumni if member.preferred_language == language] or alumni
+        thread = services.create_thread(rng.choice(speakers), categories[slug], title, kind, body, language)
+        for text in replies:
+            services.reply(rng.choice(speakers), thread, text, language)
     admin = next(u for u in staff if u.username == "admin")
     welcome = services.create_thread(
         admin, categories["announcements"], "Welcome to the ILEA Alumni Portal", "discussion",
         "The Alumni Portal is a resource for ILEA alumni to connect with the network of 70,000 ILEA "
         "graduates and access current resources for law enforcement professionals.\n\n"
-        "Please read the [Code of Conduct](/conduct) before you post.")
+        "Please read the [Code of Conduct](/conduct) before you post.", "en")
     services.set_thread_flags(admin, welcome, pinned=True)

@@ -28,10 +28,30 @@ from wtforms.validators import (
     Regexp,
 )
 
+from .i18n import TIMEZONES, CatalogTranslations, current_language
 from .models import ACADEMIES, LANGUAGES, THREAD_KINDS
 
 BODY_MAX = 20000
 FIRST_GRADUATION_YEAR = 1995  # ILEA Budapest opened in 1995
+
+
+class _CatalogMeta:
+    def get_translations(self, form):
+        return CatalogTranslations()
+
+
+class PortalForm(FlaskForm):
+    """Every form of the portal: CSRF-protected, its messages in the member's language."""
+
+    class Meta(_CatalogMeta):
+        pass
+
+
+class SubForm(Form):
+    """A form nested in a PortalForm (FormField); the CSRF token is the outer form's."""
+
+    class Meta(_CatalogMeta):
+        pass
 
 
 def _choices(pairs):
@@ -50,13 +70,13 @@ def _graduation_year():
     ])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     login = StringField(_l("Username or e-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = StringField(_l("E-mail"), validators=[
         DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
@@ -66,11 +86,11 @@ class ContactForm(FlaskForm):
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
 
 
-class AcceptConductForm(FlaskForm):
+class AcceptConductForm(PortalForm):
     version = HiddenField(validators=[DataRequired()])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=80)])
     academy = SelectField(_l("Academy"), choices=_academy_choices(_l("Not set")), validators=[Optional()])
     class_session = StringField(_l("Class or session"), validators=[Optional(), Length(max=80)])
@@ -78,11 +98,13 @@ class ProfileForm(FlaskForm):
     country = StringField(_l("Country"), validators=[Optional(), Length(max=80)])
     agency = StringField(_l("Agency"), validators=[Optional(), Length(max=120)])
     preferred_language = SelectField(_l("Preferred language"), choices=_choices(LANGUAGES.items()))
+    timezone = SelectField(_l("Time zone"), choices=TIMEZONES, default="UTC",
+                           description=_l("Dates and times on the portal and in e-mails are shown in this time zone."))
     bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2000)],
                         description=_l("Markdown is supported."))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(PortalForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[
         DataRequired(), Length(min=12, max=1024, message=_l("Use at least %(min)d characters."))])
@@ -95,23 +117,32 @@ def _body(label):
                          description=_l("Markdown is supported: **bold**, *italic*, lists, > quotes, links."))
 
 
-class ThreadForm(FlaskForm):
+def _language():
+    # Defaults to the language the author is using the portal in.
+    return SelectField(_l("Language of this post"), choices=_choices(LANGUAGES.items()),
+                       default=current_language)
+
+
+class ThreadForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
     kind = RadioField(_l("Kind"), choices=_choices(THREAD_KINDS.items()), default="discussion",
                       validators=[InputRequired()])
     body = _body(_l("Message"))
+    language = _language()
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PortalForm):
     body = _body(_l("Your reply"))
+    language = _language()
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(PortalForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(min=5, max=200)])
     body = _body(_l("Message"))
+    language = _language()
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     slug = StringField(_l("Address"), validators=[
         DataRequired(), Length(max=60),
@@ -127,12 +158,12 @@ class CategoryForm(FlaskForm):
                                             "moderate the whole portal."))
 
 
-class ConductRuleForm(Form):
+class ConductRuleForm(SubForm):
     title = StringField(_l("Rule"), validators=[DataRequired(), Length(max=200)])
     text = TextAreaField(_l("Explanation"), validators=[DataRequired(), Length(max=2000)])
 
 
-class ConductForm(FlaskForm):
+class ConductForm(PortalForm):
     """A new Code of Conduct version: the rules keep their codes, their wording may change."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])

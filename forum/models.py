@@ -64,6 +64,7 @@ class User(UserMixin, db.Model):
     country = db.Column(db.String(80))
     agency = db.Column(db.String(120))
     preferred_language = db.Column(db.String(5), nullable=False, default="en")
+    timezone = db.Column(db.String(64), nullable=False, default="UTC")
     bio_source = db.Column(db.Text, nullable=False, default="")
     bio_html = db.Column(db.Text, nullable=False, default="")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -196,6 +197,8 @@ class Thread(db.Model):
         Index("ix_threads_category_listing", "category_id", "pinned", "last_activity_at", "id"),
         Index("ix_threads_category_kind_listing", "category_id", "kind", "last_activity_at", "id"),
         Index("ix_threads_activity", "last_activity_at", "id"),
+        Index("ix_threads_category_language_listing", "category_id", "language", "last_activity_at", "id"),
+        Index("ix_threads_language_activity", "language", "last_activity_at", "id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -203,6 +206,7 @@ class Thread(db.Model):
     author_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
     title = db.Column(db.String(200), nullable=False)
     kind = db.Column(db.String(16), nullable=False, default="discussion")
+    language = db.Column(db.String(5), nullable=False, default="en")  # the opening post's
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_activity_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_poster_id = db.Column(db.Integer, db.ForeignKey("users.id"))
@@ -242,6 +246,7 @@ class Post(db.Model):
     author_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
     body_source = db.Column(db.Text, nullable=False)
     body_html = db.Column(db.Text, nullable=False)
+    language = db.Column(db.String(5), nullable=False, default="en")  # chosen by the author
     revision = db.Column(db.Integer, nullable=False, default=1)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     edited_at = db.Column(db.DateTime)

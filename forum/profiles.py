@@ -1,6 +1,6 @@
 """Alumni profiles: reading any member's, editing one's own, changing the password."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_user
 
 from . import services
@@ -27,6 +27,7 @@ def edit_profile():
         form.bio.data = current_user.bio_source
     if form.validate_on_submit():
         services.update_profile(current_user, form.data)
+        refresh()  # the confirmation speaks the language just chosen
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("profiles.profile", username=current_user.username))
     return render_template("profiles/edit.html", form=form)

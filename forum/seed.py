@@ -6,11 +6,8 @@ and templates translate it on display (an admin's later wording simply shows as 
 from sqlalchemy import select
 
 from .extensions import db
+from .i18n import N_
 from .models import Category, ConductRule, ConductVersion
-
-
-def N_(text):
-    return text
 
 
 CONDUCT_TITLE = N_("ILEA Global Alumni Portal – Code of Conduct")

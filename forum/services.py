@@ -14,6 +14,7 @@ from .models import (
     ConductAcceptance,
     ConductRule,
     ConductVersion,
+    LANGUAGES,
     Post,
     PostRevision,
     THREAD_KINDS,
@@ -119,8 +120,14 @@ def update_profile(user, fields):
         setattr(user, name, fields.get(name) or None)
     user.display_name = fields["display_name"].strip()
     user.preferred_language = fields.get("preferred_language") or "en"
+    user.timezone = fields.get("timezone") or "UTC"
     user.bio_source = fields.get("bio") or ""
     user.bio_html = markup.render_markdown(user.bio_source)
+    db.session.commit()
+
+
+def set_preferred_language(user, language):
+    user.preferred_language = language
     db.session.commit()
 
 
@@ -201,7 +208,11 @@ def publish_conduct(admin, title, introduction, closing, wording):
 
 # --- threads and posts -------------------------------------------------------------------------
 
-def _add_post(author, thread, body, now):
+def _post_language(author, language):
+    return language if language in LANGUAGES else author.preferred_language
+
+
+def _add_post(author, thread, body, now, language):
     """Append a post to the thread, numbering it atomically, with its first revision."""
     number = db.session.execute(
         update(Thread).where(Thread.id == thread.id)
@@ -210,7 +221,7 @@ def _add_post(author, thread, body, now):
     ).scalar_one()
     html = markup.render_markdown(body)
     post = Post(thread_id=thread.id, number=number, author_id=author.id, body_source=body,
-                body_html=html, created_at=now)
+                body_html=html, language=language, created_at=now)
     db.session.add(post)
     db.session.flush()
     db.session.add(PostRevision(post_id=post.id, number=1, title=thread.title if number == 1 else None,
@@ -222,39 +233,46 @@ def _add_post(author, thread, body, now):
     return post
 
 
-def create_thread(author, category, title, kind, body):
-    """Start a thread of the given kind with its opening post."""
+def create_thread(author, category, title, kind, body, language=None):
+    """Start a thread of the given kind with its opening post (whose language is the thread's)."""
     _ensure(permissions.can_start_thread(author, category))
     require_conduct_accepted(author)
     now = utcnow()
+    language = _post_language(author, language)
     thread = Thread(category_id=category.id, author_id=author.id, title=title.strip(), kind=kind,
-                    created_at=now, last_activity_at=now, last_poster_id=author.id)
+                    language=language, created_at=now, last_activity_at=now, last_poster_id=author.id)
     db.session.add(thread)
     db.session.flush()
     db.session.execute(update(Category).where(Category.id == category.id)
                        .values(thread_count=Category.thread_count + 1))
-    _add_post(author, thread, body, now)
+    _add_post(author, thread, body, now, language)
     db.session.commit()
     return thread
 
 
-def reply(author, thread, body):
+def reply(author, thread, body, language=None):
     """Add a reply to the thread."""
     _ensure(permissions.can_reply(author, thread))
     require_conduct_accepted(author)
-    post = _add_post(author, thread, body, utcnow())
+    post = _add_post(author, thread, body, utcnow(), _post_language(author, language))
     db.session.execute(update(Thread).where(Thread.id == thread.id)
                        .values(reply_count=Thread.reply_count + 1))
     db.session.commit()
     return post
 
 
-def edit_post(editor, post, body, title=None):
+def edit_post(editor, post, body, title=None, language=None):
     """Save a new revision of the post (and of the thread title, for an opening post)."""
     _ensure(permissions.can_edit_post(editor, post))
     require_conduct_accepted(editor)
     title = title.strip() if title and post.is_opening else None
+    if language in LANGUAGES and language != post.language:
+        # Correcting the language is not a new revision of the text.
+        post.language = language
+        if post.is_opening:
+            post.thread.language = language
     if body == post.body_source and (title is None or title == post.thread.title):
+        db.session.commit()
         return post
     now = utcnow()
     post.body_source = body
@@ -300,9 +318,11 @@ def record_view(thread):
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _listing(query, kind, page, per_page):
-    if kind in THREAD_KINDS:
-        query = query.where(Thread.kind == kind)
+def _listing(query, filters, page, per_page):
+    if filters.get("kind") in THREAD_KINDS:
+        query = query.where(Thread.kind == filters["kind"])
+    if filters.get("language") in LANGUAGES:
+        query = query.where(Thread.language == filters["language"])
     query = query.options(joinedload(Thread.author), joinedload(Thread.last_poster),
                           joinedload(Thread.category))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
@@ -317,18 +337,18 @@ def _without_hidden(query, user):
     return query.where(Thread.hidden.is_(False))
 
 
-def latest_threads(user, kind, page, per_page):
+def latest_threads(user, filters, page, per_page):
     """Threads across the open categories, latest activity first."""
     query = (select(Thread).join(Thread.category).where(Category.archived.is_(False))
              .order_by(Thread.last_activity_at.desc(), Thread.id.desc()))
-    return _listing(_without_hidden(query, user), kind, page, per_page)
+    return _listing(_without_hidden(query, user), filters, page, per_page)
 
 
-def category_threads(user, category, kind, page, per_page):
+def category_threads(user, category, filters, page, per_page):
     """A category's threads: pinned first, then by latest activity."""
     query = (select(Thread).where(Thread.category_id == category.id)
              .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc()))
-    return _listing(_without_hidden(query, user), kind, page, per_page)
+    return _listing(_without_hidden(query, user), filters, page, per_page)
 
 
 def thread_page(thread, page, per_page):

@@ -8,7 +8,7 @@ from flask_login import current_user
 from . import markup, permissions, services
 from .extensions import db
 from .forms import EditPostForm, ReplyForm, ThreadForm
-from .models import Category, Post, Thread
+from .models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
 
 bp = Blueprint("forum", __name__)
 
@@ -17,9 +17,11 @@ def _page_arg():
     return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
-def _kind_arg():
-    kind = request.args.get("kind")
-    return kind if kind in ("discussion", "story", "best_practice") else None
+def _list_filters():
+    """The thread-list filters in the query string, unknown values ignored."""
+    kind, language = request.args.get("kind"), request.args.get("lang")
+    return {"kind": kind if kind in THREAD_KINDS else None,
+            "language": language if language in LANGUAGES else None}
 
 
 def _category_or_404(slug):
@@ -84,20 +86,20 @@ def _conduct_first():
 @bp.route("/")
 def index():
     """Latest activity across the portal."""
-    kind = _kind_arg()
-    threads = services.latest_threads(current_user, kind, _page_arg(), current_app.config["THREADS_PER_PAGE"])
+    filters = _list_filters()
+    threads = services.latest_threads(current_user, filters, _page_arg(), current_app.config["THREADS_PER_PAGE"])
     categories = services.visible_categories(current_user)
-    return render_template("forum/index.html", threads=threads, kind=kind, categories=categories)
+    return render_template("forum/index.html", threads=threads, filters=filters, categories=categories)
 
 
 @bp.route("/c/<slug>")
 def category(slug):
-    """A category's threads, pinned first, optionally of one kind."""
+    """A category's threads, pinned first, optionally of one kind or language."""
     category = _category_or_404(slug)
-    kind = _kind_arg()
-    threads = services.category_threads(current_user, category, kind, _page_arg(),
+    filters = _list_filters()
+    threads = services.category_threads(current_user, category, filters, _page_arg(),
                                         current_app.config["THREADS_PER_PAGE"])
-    return render_template("forum/category.html", category=category, threads=threads, kind=kind)
+    return render_template("forum/category.html", category=category, threads=threads, filters=filters)
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -110,7 +112,7 @@ def new_thread(slug):
         return _conduct_first()
     if form.validate_on_submit():
         done = _publish(lambda: services.create_thread(current_user, category, form.title.data,
-                                                       form.kind.data, form.body.data),
+                                                       form.kind.data, form.body.data, form.language.data),
                         _("Your thread is published."), thread_url)
         if done:
             return done
@@ -146,7 +148,7 @@ def reply(thread_id):
                 and not quoted.is_hidden:
             form.body.data = markup.quote_markdown(quoted.body_source, quoted.author.username)
     elif form.validate_on_submit():
-        done = _publish(lambda: services.reply(current_user, thread, form.body.data),
+        done = _publish(lambda: services.reply(current_user, thread, form.body.data, form.language.data),
                         _("Your reply is published."), post_url)
         if done:
             return done
@@ -168,8 +170,10 @@ def edit_post(post_id):
     if request.method == "GET":
         form.body.data = post.body_source
         form.title.data = post.thread.title if post.is_opening else None
+        form.language.data = post.language
     elif form.validate_on_submit():
-        done = _publish(lambda: services.edit_post(current_user, post, form.body.data, form.title.data),
+        done = _publish(lambda: services.edit_post(current_user, post, form.body.data, form.title.data,
+                                                   form.language.data),
                         _("Your changes are saved."), post_url)
         if done:
             return done

@@ -1,10 +1,10 @@
 """Moderation forms. The rule choices come from the Code of Conduct in force."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from forum.forms import PortalForm
 from forum.services import current_conduct
 
 COMMENT_MAX = 1000
@@ -19,7 +19,7 @@ def rule_choices():
     return [SelectChoice(rule.code, gettext(rule.title)) for rule in (version.rules if version else [])]
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     rule = RadioField(_l("Which rule of the Code of Conduct does it break?"),
                       validators=[InputRequired(message=_l("Choose the rule it breaks."))])
     comment = TextAreaField(_l("Anything the moderators should know (optional)"),
@@ -30,11 +30,11 @@ class ReportForm(FlaskForm):
         self.rule.choices = rule_choices()
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     body = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=4000)])
 
 
-class CaseActionForm(FlaskForm):
+class CaseActionForm(PortalForm):
     """The fields of every decision; each action uses the ones it needs."""
 
     rule = SelectField(_l("Rule broken"), validators=[Optional()])
@@ -51,21 +51,21 @@ class CaseActionForm(FlaskForm):
         self.rule.choices = rule_choices()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
 
 
-class AppealForm(FlaskForm):
+class AppealForm(PortalForm):
     text = TextAreaField(_l("Your appeal"), validators=[DataRequired(), Length(max=4000)],
                          description=_l("You can appeal once. Someone other than the moderator who decided will review it."))
 
 
-class RemovalMessageForm(FlaskForm):
+class RemovalMessageForm(PortalForm):
     text = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)],
                          description=_l("Leave empty to use the portal's default message."))
 
 
-class MailSettingsForm(FlaskForm):
+class MailSettingsForm(PortalForm):
     """The per-kind e-mail switches are plain checkboxes named mail-<kind> in the template."""
 
     digest_minutes = SelectField(_l("E-mail me new cases at most"), validators=[Optional()], choices=[

@@ -13,10 +13,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import event, or_, select, update
 
 from forum.extensions import db
+from forum.i18n import member_locale
 from forum.models import User, utcnow
 
 from .models import Case, Delivery, MailPreference, Notification
@@ -145,7 +146,7 @@ def render(delivery):
     from .notices import describe
     user = delivery.user
     config = current_app.config
-    with current_app.test_request_context(base_url=config["PORTAL_URL"]), force_locale(user.preferred_language):
+    with current_app.test_request_context(base_url=config["PORTAL_URL"]), member_locale(user):
         if delivery.kind == "digest":
             notices = db.session.scalars(select(Notification).where(
                 Notification.id.in_(delivery.payload["notifications"])).order_by(Notification.created_at)).all()

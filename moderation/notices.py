@@ -8,7 +8,7 @@ from flask import g, url_for
 from flask_babel import format_datetime, force_locale, gettext as _, lazy_gettext as _l
 
 from forum.extensions import db
-from forum.seed import N_
+from forum.i18n import N_
 from forum.services import current_conduct
 
 from .models import RemovalMessage

@@ -2,7 +2,7 @@
 from datetime import datetime, time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from forum import permissions
@@ -204,23 +204,23 @@ def _until(form):
 
 ACTIONS = {
     "dismiss": (lambda u, c, f: services.dismiss_case(u, c, f.reason.data),
-                "The case is dismissed; the reporters are told."),
+                _l("The case is dismissed; the reporters are told.")),
     "remove": (lambda u, c, f: services.remove_content(u, c, f.rule.data, f.reason.data),
-               "The post is removed; its author is told why."),
+               _l("The post is removed; its author is told why.")),
     "warn": (lambda u, c, f: services.warn_member(u, c, f.rule.data, f.reason.data, f.remove.data),
-             "The warning is on the member's record."),
+             _l("The warning is on the member's record.")),
     "silence": (lambda u, c, f: services.silence_member(u, c, f.rule.data, f.reason.data, _until(f), f.remove.data),
-                "The member is silenced."),
+                _l("The member is silenced.")),
     "suspend": (lambda u, c, f: services.suspend_member(u, c, f.rule.data, f.reason.data, _until(f), f.remove.data),
-                "The member is suspended and signed out everywhere."),
+                _l("The member is suspended and signed out everywhere.")),
     "escalate": (lambda u, c, f: services.escalate_case(u, c, f.reason.data),
-                 "The case is escalated to the administrators."),
+                 _l("The case is escalated to the administrators.")),
     "propose-dismissal": (lambda u, c, f: services.propose_dismissal(u, c, f.rule.data, f.reason.data,
                                                                      f.hide_content.data),
-                          "The dismissal is proposed; an administrator will decide."),
+                          _l("The dismissal is proposed; an administrator will decide.")),
     "dismiss-member": (lambda u, c, f: services.dismiss_member_directly(u, c, f.rule.data, f.reason.data,
                                                                         f.hide_content.data),
-                       "The member is dismissed from the portal."),
+                       _l("The member is dismissed from the portal.")),
 }
 
 
@@ -236,7 +236,7 @@ def act(case_id, action):
         flash(_("Give a reason for the decision."), "error")
         return redirect(url_for(".case", case_id=case.id))
     operation, message = ACTIONS[action]
-    return _run(lambda: operation(current_user, case, form), _(message), url_for(".case", case_id=case.id))
+    return _run(lambda: operation(current_user, case, form), str(message), url_for(".case", case_id=case.id))
 
 
 @bp.route("/moderation/proposals/<int:proposal_id>/<any(confirm, reject):decision>", methods=["POST"])

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 
 from forum import create_app
 from forum.extensions import db
@@ -173,6 +174,12 @@ def page_text(response):
 def unescaped_page_text(response):
     """The page's text with HTML character references decoded (&#39; and &amp; read as ' and &)."""
     return html.unescape(page_text(response))
+
+
+def translated(language, text, **variables):
+    """`text` as the catalog says it in `language` (inside an app context)."""
+    with force_locale(language):
+        return gettext(text, **variables)
 
 
 def category(slug="general"):

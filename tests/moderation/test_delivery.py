@@ -21,10 +21,11 @@ from sqlalchemy import func, select, text, update
 
 from forum import create_app
 from forum.extensions import db
+from forum.i18n import babel_locale
 from forum.models import User, utcnow
 from moderation import mail, services, tasks
 from moderation.models import Case, Delivery, Notification
-from tests.conftest import CsrfClient, page_text, signed_in, start_thread, unavailable
+from tests.conftest import CsrfClient, page_text, signed_in, start_thread, translated, unavailable
 from tests.processes import CeleryWorker, RedisServer, SmtpServer, wait_until
 
 PORTAL_URL = "http://portal.test"
@@ -100,13 +101,20 @@ def test_escalation_writes_one_mail_per_admin_with_text_html_and_a_link(app, mai
     assert sorted(m["To"] for m in mailbox.messages) == [ana.email, fabien.email]
     for admin in (ana, fabien):
         (message,) = mailbox.to(admin)
-        assert message["Subject"] == "A case was escalated"
         assert message["X-Portal-Delivery"] and message["Message-ID"]
         plain, html = parts(message)
         assert case_url(case.id) in plain and "Needs an admin" in plain
         assert f'href="{case_url(case.id)}"' in html
-        # Rendered in the admin's language; the Spanish and French wording comes with the catalogs.
-        assert f'<html lang="{admin.preferred_language}">' in html
+        assert_in_language(message, admin.preferred_language, "A case was escalated")
+
+
+def assert_in_language(message, language, subject):
+    """The mail speaks the recipient's language: subject, greeting and footer, not English."""
+    plain, html = parts(message)
+    assert message["Subject"] == translated(language, subject) != subject
+    footer = "You can choose which e-mails you receive in your notification settings."
+    assert translated(language, footer) in plain and footer not in plain
+    assert f'<html lang="{babel_locale(language).replace("_", "-")}">' in html
 
 
 def settings_form_as_a_browser_sends_it(client, switch_off=()):
@@ -477,7 +485,7 @@ def keep_sweeping(seconds, every=1.0):
 
 def escalation_setup(make_user):
     admins = [make_user("ana", role="admin", preferred_language="es"),
-              make_user("fabien", role="admin", preferred_language="fr")]
+              make_user("somchai", role="admin", preferred_language="th")]
     moderator = make_user("mod", role="moderator")
     return admins, moderator, reported_case(make_user)
 
@@ -486,11 +494,8 @@ def assert_escalation_mails(smtp_server, admins, case):
     for admin in admins:
         (message,) = smtp_server.to(admin.email)
         plain, html = parts(message)
-        assert message["Subject"] == "A case was escalated"
         assert case_url(case.id) in plain and f'href="{case_url(case.id)}"' in html
-        # Language assertions (Spanish, French wording) come with the translations issue; for
-        # now the HTML says which language it was rendered in.
-        assert f'<html lang="{admin.preferred_language}">' in html
+        assert_in_language(message, admin.preferred_language, "A case was escalated")
 
 
 def test_escalation_with_everything_up_mails_each_admin(portal, worker, smtp_server, make_user):

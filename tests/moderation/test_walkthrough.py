@@ -2,7 +2,7 @@
 from forum.extensions import db
 from forum.models import Post, Thread, User
 from moderation.models import Case
-from tests.conftest import signed_in
+from tests.conftest import signed_in, translated, unescaped_page_text
 
 
 def test_three_reports_escalation_and_dismissal(app, monkeypatch):
@@ -37,4 +37,5 @@ def test_three_reports_escalation_and_dismissal(app, monkeypatch):
     refused = author_client.post("/login", data={"login": author.username, "password": "demo-password-42"})
     assert "This account is not active" in refused.get_data(as_text=True)
     for name in ("member", "member2", "member3"):
-        assert "Reviewed: action taken" in clients[name].get("/reports").get_data(as_text=True)
+        language = db.session.scalar(db.select(User.preferred_language).where(User.username == name))
+        assert translated(language, "Reviewed: action taken") in unescaped_page_text(clients[name].get("/reports"))

@@ -1,0 +1,125 @@
+"""Translation helpers shared by the forum and moderation packages.
+
+The portal keeps one catalog (translations/<lang>/LC_MESSAGES/messages.po). WTForms emits some
+messages of its own (a field left empty, a choice that is not offered); rather than rely on WTForms'
+catalogs, which lack Thai and speak Brazilian Portuguese, its lookups go through ours.
+"""
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytz
+from markupsafe import Markup
+from flask import current_app, g, has_request_context, request
+from flask_babel import format_datetime, format_timedelta, get_locale, get_translations, refresh
+from flask_login import current_user
+
+# The catalogs are per language; dates and numbers follow a country's usage. The portal writes
+# European Portuguese ("palavra-passe"), so Portuguese dates are formatted as in Portugal.
+BABEL_LOCALES = {"pt": "pt_PT"}
+TIMEZONES = pytz.common_timezones
+RELATIVE_UNTIL_DAYS = 7  # newer times read "3 hours ago"; older ones show the date
+
+
+def N_(text):
+    """Mark a string for extraction; it is translated where it is displayed."""
+    return text
+
+
+def Nn_(singular, plural):
+    """Mark a singular/plural pair for extraction (looked up with ngettext where displayed)."""
+    return singular, plural
+
+
+class CatalogTranslations:
+    """The gettext interface WTForms expects, answered from the portal's catalog.
+
+    WTForms formats the placeholders itself, so the raw translation is returned.
+    """
+
+    def gettext(self, string):
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return get_translations().ungettext(singular, plural, n)
+
+
+# What WTForms itself can say about the fields the portal uses.
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Not a valid choice."),
+    N_("Not a valid integer value."),
+    N_("Not a valid date value."),
+    N_("Invalid email address."),
+    N_("Invalid input."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    Nn_("Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long."),
+    Nn_("Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters."),
+    Nn_("Field must be exactly %(max)d character long.",
+        "Field must be exactly %(max)d characters long."),
+)
+
+
+def babel_locale(language):
+    return BABEL_LOCALES.get(language, language)
+
+
+def _member():
+    """Whose language and time zone apply: the recipient of a mail being rendered, else the reader."""
+    member = g.get("locale_member") if g else None
+    if member is None and has_request_context() and current_user.is_authenticated:
+        member = current_user
+    return member
+
+
+def select_locale():
+    """A member's preferred language, else the visitor's cookie, else the browser's, else English."""
+    languages = current_app.config["LANGUAGES"]
+    member = _member()
+    if member is not None and member.preferred_language in languages:
+        return babel_locale(member.preferred_language)
+    if not has_request_context():
+        return None  # tasks and the CLI speak the default language unless rendering for a member
+    if request.cookies.get("lang") in languages:
+        return babel_locale(request.cookies["lang"])
+    return babel_locale(request.accept_languages.best_match(languages) or "en")
+
+
+def select_timezone():
+    member = _member()
+    return member.timezone if member is not None and member.timezone in TIMEZONES else None
+
+
+@contextmanager
+def member_locale(member):
+    """Render in `member`'s language and time zone (an e-mail to them, whoever triggered it)."""
+    previous = g.get("locale_member")
+    g.locale_member = member
+    refresh()
+    try:
+        yield
+    finally:
+        g.locale_member = previous
+        refresh()
+
+
+def current_language():
+    """The portal language code (en, es, fr, th, pt) in use."""
+    return get_locale().language if get_locale() else "en"
+
+
+def html_lang():
+    return str(get_locale() or "en").replace("_", "-")
+
+
+def time_tag(moment):
+    """A stored (naive UTC) time as people say it: "3 hours ago" when recent, else the local date;
+    the exact local time is in the tooltip and the machine-readable time in the attribute."""
+    age = datetime.now(UTC).replace(tzinfo=None) - moment
+    if age.days < RELATIVE_UNTIL_DAYS:
+        text = format_timedelta(-age, add_direction=True, threshold=1)
+    else:
+        text = format_datetime(moment, "medium")
+    return Markup('<time datetime="{}Z" title="{}">{}</time>').format(
+        moment.isoformat(timespec="seconds"), format_datetime(moment, "full"), text)
