@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytz
 from markupsafe import Markup
 from flask import current_app, g, has_request_context, request
-from flask_babel import format_datetime, format_timedelta, get_locale, get_translations, refresh
+from flask_babel import format_datetime, format_timedelta, get_locale, get_translations, gettext, refresh
 from flask_login import current_user
 
 # The catalogs are per language; dates and numbers follow a country's usage. The portal writes
@@ -117,7 +117,9 @@ def time_tag(moment):
     """A stored (naive UTC) time as people say it: "3 hours ago" when recent, else the local date;
     the exact local time is in the tooltip and the machine-readable time in the attribute."""
     age = datetime.now(UTC).replace(tzinfo=None) - moment
-    if age.days < RELATIVE_UNTIL_DAYS:
+    if age.total_seconds() < 60:  # also absorbs clock skew: never "in 2 seconds"
+        text = gettext("just now")
+    elif age.days < RELATIVE_UNTIL_DAYS:
         text = format_timedelta(-age, add_direction=True, threshold=1)
     else:
         text = format_datetime(moment, "medium")

@@ -92,14 +92,16 @@ def test_escalation_writes_one_mail_per_admin_with_text_html_and_a_link(app, mai
                                                                        moderator_client):
     ana = make_user("ana", role="admin", preferred_language="es")
     fabien = make_user("fabien", role="admin", preferred_language="fr")
+    somchai = make_user("somchai", role="admin", preferred_language="th")
     case = reported_case(make_user)
     assert mailbox.messages == []  # a new case waits for the moderators' digest
 
+    # The moderator reads the portal in English; each admin's mail is in the admin's language.
     response = moderator_client.post(f"/moderation/cases/{case.id}/escalate", data={"reason": "Needs an admin"})
 
     assert response.status_code == 302
-    assert sorted(m["To"] for m in mailbox.messages) == [ana.email, fabien.email]
-    for admin in (ana, fabien):
+    assert sorted(m["To"] for m in mailbox.messages) == [ana.email, fabien.email, somchai.email]
+    for admin in (ana, fabien, somchai):
         (message,) = mailbox.to(admin)
         assert message["X-Portal-Delivery"] and message["Message-ID"]
         plain, html = parts(message)
