@@ -54,7 +54,7 @@ def _postgres_url():
 _MAIL_DIR = tempfile.mkdtemp(prefix="portal-test-mail-")
 
 
-def _test_config(url):
+def portal_config(url):
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -74,7 +74,7 @@ def database_url(request, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
         url = _postgres_url()
-    app = create_app(_test_config(url))
+    app = create_app(portal_config(url))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
@@ -111,7 +111,7 @@ class CsrfClient(FlaskClient):
 
 @pytest.fixture
 def app(database_url):
-    app = create_app(_test_config(database_url))
+    app = create_app(portal_config(database_url))
     app.test_client_class = CsrfClient
     with app.app_context():
         seed_portal()
