@@ -56,7 +56,8 @@ def login():
             current_app.logger.warning("login failed for %r from %s", form.login.data, request.remote_addr)
             flash(_("The username, e-mail or password is not correct."), "error")
         elif not user.is_active:
-            current_app.logger.warning("login refused (%s) for %s", user.status, user.username)
+            current_app.logger.warning("login refused (%s) for %s from %s", user.status, user.username,
+                                       request.remote_addr)
             if user.is_suspended and not user.is_dismissed:
                 flash(_("This account is suspended until %(date)s.",
                         date=format_datetime(user.suspended_until, "medium")), "error")

@@ -9,15 +9,7 @@ from forum.models import LANGUAGES, Thread
 from moderation.models import Case
 from tests.conftest import PASSWORD, start_thread, translated
 from tests.i18n.test_locale import english_left_on
-from tests.moderation.test_delivery import (  # noqa: F401  (fixtures: the real processes)
-    assert_escalation_mails,
-    escalation_setup,
-    mail_settings,
-    portal,
-    redis_server,
-    smtp_server,
-    worker,
-)
+from tests.mail_fixtures import assert_escalation_mails, escalation_setup
 from tests.processes import wait_until
 
 TRANSLATED = [code for code in LANGUAGES if code != "en"]

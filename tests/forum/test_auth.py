@@ -217,3 +217,18 @@ def test_security_headers(client, member, signed_in):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_every_response_errors_included_carries_the_security_headers(app, client, member_client):
+    for response in (client.get("/login"), client.get("/no-such-page"), member_client.get("/no-such-page"),
+                     member_client.get("/admin/"), client.post("/login", data={}, headers={"X-CSRF-Token": ""})):
+        policy = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in policy and "object-src 'none'" in policy and "base-uri 'none'" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in response.headers  # plain HTTP in tests
+
+
+def test_hsts_is_sent_when_served_over_https(app, client):
+    app.config["SESSION_COOKIE_SECURE"] = True  # the production default
+    assert client.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"

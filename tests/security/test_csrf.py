@@ -1,0 +1,53 @@
+"""Every state-changing request needs the CSRF token of its own, current session."""
+import pytest
+from werkzeug.routing import AnyConverter, IntegerConverter
+
+from tests.conftest import login, signed_in
+
+
+def example_path(rule):
+    """A path that matches the rule: 1 for ids, the first choice of an any(), a word otherwise."""
+    values = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, IntegerConverter):
+            values[name] = 1
+        elif isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = "general"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def state_changing_paths(app):
+    return sorted({example_path(rule) for rule in app.url_map.iter_rules()
+                   if rule.methods & {"POST", "PUT", "PATCH", "DELETE"} and rule.endpoint != "static"})
+
+
+def test_there_are_state_changing_routes_to_check(app):
+    assert len(state_changing_paths(app)) > 30
+
+
+@pytest.mark.parametrize("who", ["anonymous", "admin"])
+def test_every_state_changing_route_refuses_a_post_without_the_token(app, make_user, who):
+    client = app.test_client()
+    if who == "admin":
+        make_user("boss", role="admin")
+        client = signed_in(app, "boss")
+    refused = {path: client.post(path, data={"reason": "x", "body": "x"}, csrf=False).status_code
+               for path in state_changing_paths(app)}
+    assert {path: status for path, status in refused.items() if status != 400} == {}
+
+
+def test_a_token_from_before_sign_in_fails_after_it(app, client, member):
+    token_before = client.csrf_token()
+    login(client, member)
+    response = client.post("/notifications/read", data={"csrf_token": token_before})
+    assert response.status_code == 400
+    assert client.post("/notifications/read", data={}).status_code == 302  # the new token works
+
+
+def test_a_token_of_another_session_fails(app, make_user, member):
+    make_user("bob")
+    alice, bob = signed_in(app, member), signed_in(app, "bob")
+    response = bob.post("/notifications/read", data={"csrf_token": alice.csrf_token()})
+    assert response.status_code == 400
