@@ -23,8 +23,8 @@ from forum.models import Category, ConductAcceptance, Post, User
 from forum.seed import seed_portal
 from forum.services import create_thread, current_conduct, hash_password
 
-# The mail and real-process fixtures (mailbox, redis_server, smtp_server, worker...) for every test.
-pytest_plugins = ["tests.mail_fixtures"]
+# Shared fixtures: mail and real processes (mailbox, redis_server, worker...), the access world.
+pytest_plugins = ["tests.mail_fixtures", "tests.access"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery staple"

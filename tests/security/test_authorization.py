@@ -1,0 +1,181 @@
+"""The authorization matrix: every route of the portal, for everyone it may face (deny by default).
+
+The table is checked against app.url_map: a new route without an entry fails the test.
+"""
+import pytest
+
+from forum.extensions import db
+from moderation.models import Case, CaseNote
+from moderation.views import ACTIONS
+from tests.access import LOGIN, REASON, ROLES, RULE_REASON, roles, send
+
+ADMINS_ONLY = roles(403, admin=200)
+ADMINS_ACT = roles(403, admin=302)
+CASE_MODERATORS = roles(403, 302, scoped=403)  # the world's cases are in General, not Cybercrime
+PUBLIC = {role: 200 for role in ROLES}
+NEW_POST = {"title": "A new matter", "kind": "discussion", "body": "Words.", "language": "en"}
+
+# (endpoint, method, path, form data, expected status per role). Paths and forms name the world's ids
+# in braces (tests/access.py). Members who have not accepted the Code of Conduct read, but are sent to
+# accept it before they write (302, or the form again with the request to accept: 200); silenced
+# members read, but neither write nor report (403).
+ROUTES = [
+    # Signing in, the Code of Conduct, the contact form, the language: open to all.
+    ("auth.login", "GET", "/login", None, roles(302, anonymous=200, suspended=200)),
+    ("auth.login", "POST", "/login", {"login": "nobody", "password": "wrong"}, roles(302, anonymous=200, suspended=200)),
+    ("auth.logout", "POST", "/logout", {}, {role: LOGIN for role in ROLES}),
+    ("auth.conduct", "GET", "/conduct", None, PUBLIC),
+    ("auth.accept_conduct", "POST", "/conduct/accept", {"version": "1"}, roles(302)),
+    ("auth.contact", "GET", "/contact", None, PUBLIC),
+    ("auth.contact", "POST", "/contact", {"name": "N", "email": "n@example.org"}, {role: LOGIN for role in ROLES}),
+    ("auth.choose_language", "POST", "/language", {"language": "fr"}, {role: 302 for role in ROLES}),
+    # Reading and writing the forum.
+    ("forum.index", "GET", "/", None, roles(200)),
+    ("forum.category", "GET", "/c/general", None, roles(200)),
+    ("forum.category", "GET", "/c/announcements", None, roles(200)),
+    ("forum.new_thread", "GET", "/c/general/new", None, roles(200, unaccepted=302, silenced=403)),
+    ("forum.new_thread", "POST", "/c/general/new", NEW_POST, roles(302, unaccepted=200, silenced=403)),
+    ("forum.new_thread", "GET", "/c/announcements/new", None, roles(403, 200)),
+    ("forum.thread", "GET", "/t/{thread}", None, roles(200)),
+    ("forum.thread", "GET", "/t/{thread}-plain-matter", None, roles(200)),
+    ("forum.reply", "GET", "/t/{thread}/reply", None, roles(200, unaccepted=302, silenced=403)),
+    ("forum.reply", "POST", "/t/{thread}/reply", {"body": "Words.", "language": "en"},
+     roles(302, unaccepted=200, silenced=403)),
+    ("forum.post", "GET", "/p/{reply}", None, roles(302)),
+    ("forum.edit_post", "GET", "/p/{reply}/edit", None, roles(403)),  # authors only: moderators remove
+    ("forum.edit_post", "POST", "/p/{reply}/edit", {"body": "Changed.", "language": "en"}, roles(403)),
+    ("forum.delete_post", "POST", "/p/{reply}/delete", {}, roles(403)),
+    ("forum.post_history", "GET", "/p/{reply}/history", None, roles(403, 200, scoped=403)),
+    ("forum.moderate_thread", "POST", "/t/{thread}/pin", {}, roles(403, 302, scoped=403)),
+    ("forum.moderate_thread", "POST", "/t/{thread}/unpin", {}, roles(403, 302, scoped=403)),
+    ("forum.moderate_thread", "POST", "/t/{thread}/lock", {}, roles(403, 302, scoped=403)),
+    ("forum.moderate_thread", "POST", "/t/{thread}/unlock", {}, roles(403, 302, scoped=403)),
+    # Profiles.
+    ("profiles.profile", "GET", "/u/author", None, roles(200)),
+    ("profiles.profile", "GET", "/u/nobody", None, roles(404)),
+    ("profiles.edit_profile", "GET", "/account/profile", None, roles(200)),
+    ("profiles.edit_profile", "POST", "/account/profile", {"display_name": "New Name", "preferred_language": "en",
+                                                           "timezone": "UTC"}, roles(302)),
+    ("profiles.change_password", "GET", "/account/password", None, roles(200)),
+    ("profiles.change_password", "POST", "/account/password", {"current_password": "wrong"}, roles(200)),
+    # Administration.
+    ("admin.dashboard", "GET", "/admin/", None, ADMINS_ONLY),
+    ("admin.categories", "GET", "/admin/categories", None, ADMINS_ONLY),
+    ("admin.edit_category", "GET", "/admin/categories/new", None, ADMINS_ONLY),
+    ("admin.edit_category", "POST", "/admin/categories/new", {"name": "New board", "slug": "new-board",
+                                                              "group": "general"}, ADMINS_ACT),
+    ("admin.edit_category", "GET", "/admin/categories/{category}/edit", None, ADMINS_ONLY),
+    ("admin.edit_category", "POST", "/admin/categories/{category}/edit", {"name": "General", "slug": "general",
+                                                                          "group": "general"}, ADMINS_ACT),
+    ("admin.move_category", "POST", "/admin/categories/{category}/up", {}, ADMINS_ACT),
+    ("admin.move_category", "POST", "/admin/categories/{category}/down", {}, ADMINS_ACT),
+    ("admin.archive_category", "POST", "/admin/categories/{category}/archive", {}, ADMINS_ACT),
+    ("admin.archive_category", "POST", "/admin/categories/{category}/restore", {}, ADMINS_ACT),
+    ("admin.account_requests", "GET", "/admin/requests", None, ADMINS_ONLY),
+    ("admin.conduct", "GET", "/admin/conduct", None, ADMINS_ONLY),
+    ("admin.conduct", "POST", "/admin/conduct", {"title": ""}, roles(403, admin=200)),
+    # Reports and moderation.
+    ("moderation.report_post", "GET", "/p/{open_post}/report", None, roles(200, unaccepted=302, silenced=403)),
+    ("moderation.report_post", "POST", "/p/{open_post}/report", {"rule": "threats"}, roles(302, silenced=403)),
+    ("moderation.report_member", "GET", "/u/author/report", None, roles(200, unaccepted=302, silenced=403)),
+    ("moderation.report_member", "POST", "/u/author/report", {"rule": "threats"}, roles(302, silenced=403)),
+    ("moderation.my_reports", "GET", "/reports", None, roles(200)),
+    ("moderation.queue", "GET", "/moderation/", None, roles(403, 200)),
+    ("moderation.case", "GET", "/moderation/cases/{open_case}", None, roles(403, 200, scoped=403)),
+    ("moderation.claim", "POST", "/moderation/cases/{open_case}/claim", {}, CASE_MODERATORS),
+    ("moderation.add_note", "POST", "/moderation/cases/{open_case}/note", {"body": "A note."}, CASE_MODERATORS),
+    ("moderation.act", "POST", "/moderation/cases/{open_case}/dismiss", REASON, CASE_MODERATORS),
+    ("moderation.act", "POST", "/moderation/cases/{open_case}/remove", RULE_REASON, CASE_MODERATORS),
+    ("moderation.act", "POST", "/moderation/cases/{open_case}/warn", RULE_REASON, CASE_MODERATORS),
+    ("moderation.act", "POST", "/moderation/cases/{open_case}/silence", {**RULE_REASON, "duration": "3"}, CASE_MODERATORS),
+    ("moderation.act", "POST", "/moderation/cases/{open_case}/suspend", {**RULE_REASON, "duration": "1"}, CASE_MODERATORS),
+    ("moderation.act", "POST", "/moderation/cases/{open_case}/escalate", REASON, CASE_MODERATORS),
+    ("moderation.act", "POST", "/moderation/cases/{open_case}/propose-dismissal", RULE_REASON, CASE_MODERATORS),
+    ("moderation.act", "POST", "/moderation/cases/{proposed_case}/dismiss-member", RULE_REASON, ADMINS_ACT),
+    ("moderation.decide_proposal", "POST", "/moderation/proposals/{proposal}/confirm", REASON, ADMINS_ACT),
+    ("moderation.decide_proposal", "POST", "/moderation/proposals/{proposal}/reject", REASON, ADMINS_ACT),
+    ("moderation.restore", "POST", "/moderation/posts/{removed_post}/restore", REASON, CASE_MODERATORS),
+    ("moderation.lift", "POST", "/moderation/penalties/{penalty}/lift", REASON, CASE_MODERATORS),
+    ("moderation.reinstate", "POST", "/moderation/members/former/reinstate", REASON, ADMINS_ACT),
+    ("moderation.member", "GET", "/moderation/members/author", None, roles(403, 200)),
+    ("moderation.my_record", "GET", "/account/moderation", None, roles(200)),
+    ("moderation.appeal", "POST", "/account/appeals/{decided_case}", {"text": "Not mine to appeal."}, roles(403)),
+    # The signed link for members who cannot sign in: a forged token is not found, for anyone.
+    ("moderation.record_with_token", "GET", "/account/record/forged-token", None, {role: 404 for role in ROLES}),
+    ("moderation.record_with_token", "POST", "/account/record/forged-token",
+     {"case_id": "{decided_case}", "text": "Appeal."}, {role: 404 for role in ROLES}),
+    ("moderation.appeals", "GET", "/moderation/appeals", None, roles(403, 200)),
+    ("moderation.decide_appeal", "POST", "/moderation/appeals/{appeal}/grant", REASON, CASE_MODERATORS),
+    ("moderation.decide_appeal", "POST", "/moderation/appeals/{appeal}/uphold", REASON, CASE_MODERATORS),
+    ("moderation.log", "GET", "/moderation/log", None, roles(403, 200)),
+    ("moderation.stats", "GET", "/moderation/stats", None, ADMINS_ONLY),
+    ("moderation.removal_messages", "GET", "/moderation/removal-messages", None, ADMINS_ONLY),
+    ("moderation.edit_removal_message", "GET", "/moderation/removal-messages/disrespect/en", None, ADMINS_ONLY),
+    ("moderation.edit_removal_message", "POST", "/moderation/removal-messages/disrespect/en", {"text": "Removed."},
+     ADMINS_ACT),
+    ("moderation.notifications", "GET", "/notifications", None, roles(200)),
+    ("moderation.open_notification", "POST", "/notifications/{authors_notification}/open", {}, roles(404)),
+    ("moderation.mark_all_read", "POST", "/notifications/read", {}, roles(302)),
+    ("moderation.mail_settings", "GET", "/account/notifications", None, roles(200)),
+    ("moderation.mail_settings", "POST", "/account/notifications", {"mail-report_reviewed": "y"}, roles(302)),
+    ("moderation.deliveries", "GET", "/admin/deliveries", None, ADMINS_ONLY),
+    # Authorization comes before the lookup: only an admin learns that delivery 999999 does not exist.
+    ("moderation.retry_delivery", "POST", "/admin/deliveries/999999/retry", {}, roles(403, admin=404)),
+]
+
+
+def test_every_route_is_in_the_table(app):
+    table = {(endpoint, method) for endpoint, method, *_ in ROUTES}
+    served = {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert served - table == set(), "add the new routes to ROUTES, with who may use them"
+    actions = {path.rsplit("/", 1)[1] for endpoint, _, path, *_ in ROUTES if endpoint == "moderation.act"}
+    assert set(ACTIONS) - actions == set()
+
+
+def access_cases():
+    """GET routes are tried by every role on one world; each POST by one role, as it may change the world."""
+    for route in ROUTES:
+        method, path = route[1:3]
+        for group in [ROLES] if method == "GET" else [(role,) for role in ROLES]:
+            yield pytest.param(group, *route, id=f"{method}:{path}-{'+'.join(group)}")
+
+
+def outcome(response):
+    if response.status_code == 302 and response.location.split("?")[0] == "/login":
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize("group, endpoint, method, path, data, expected", list(access_cases()))
+def test_route_access_by_role(world, client_as, group, endpoint, method, path, data, expected):
+    statuses = {role: outcome(send(client_as(role), world, method, path, data)) for role in group}
+    assert statuses == {role: expected[role] for role in group}
+
+
+def test_refused_writes_change_nothing(world, client_as):
+    """Signed-out visitors and members are refused the moderators' writes, and nothing is written."""
+    for role in ("anonymous", "suspended", "member", "silenced"):
+        client = client_as(role)
+        for endpoint, method, path, data, expected in ROUTES:
+            if endpoint.startswith("moderation.") and method == "POST" and expected[role] in (403, LOGIN):
+                send(client, world, method, path, data)
+    assert db.session.scalar(db.select(db.func.count()).select_from(CaseNote)) == 1
+    assert db.session.get(Case, world.open_case).status == "open"
+
+
+def test_members_cannot_set_fields_they_do_not_own_by_adding_them_to_a_form(world, client_as):
+    from forum.models import Post, Thread, User
+    client = client_as("member")
+    form = {"display_name": "Me", "preferred_language": "en", "timezone": "UTC", "role": "admin",
+            "status": "active", "username": "author", "email": "author@example.org", "session_token": "x"}
+    assert client.post("/account/profile", data=form).status_code == 302
+    me = db.session.scalar(db.select(User).where(User.username == "member"))
+    assert (me.role, me.email, me.display_name) == ("member", "member@example.org", "Me")
+    client.post("/c/general/new", data={**NEW_POST, "author_id": str(world.author.id), "pinned": "y",
+                                        "category_id": "1", "hidden": "n"})
+    thread = db.session.scalar(db.select(Thread).where(Thread.title == "A new matter"))
+    assert (thread.author_id, thread.pinned) == (me.id, False)
+    client.post(f"/t/{world.thread}/reply", data={"body": "Mine.", "language": "en", "author_id": str(world.author.id),
+                                                  "moderation_state": ""})
+    assert db.session.scalar(db.select(Post.author_id).where(Post.body_source == "Mine.")) == me.id
