@@ -58,6 +58,8 @@ def _init_login(app):
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # A session cookie replayed from another address or browser is emptied, remember-me included.
+    login_manager.session_protection = "strong"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from forum import services as forum_services
-from forum.extensions import db
+from forum.extensions import db, login_manager
 from forum.models import CategoryModerator, utcnow
 from moderation import services
 from moderation.models import Appeal, Case, DismissalProposal, Notification, Penalty
@@ -84,8 +84,10 @@ def client_as(app, make_user):
                          **fields)
         if role == "scoped":
             scope(user, "cybercrime")
+        with app.test_request_context(environ_base=client.environ_base):
+            identifier = login_manager._session_identifier_generator()  # the browser's, for "strong" protection
         with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = user.session_token, True
+            session["_user_id"], session["_fresh"], session["_id"] = user.session_token, True, identifier
         return client
     return make
 

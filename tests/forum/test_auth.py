@@ -232,3 +232,28 @@ def test_every_response_errors_included_carries_the_security_headers(app, client
 def test_hsts_is_sent_when_served_over_https(app, client):
     app.config["SESSION_COOKIE_SECURE"] = True  # the production default
     assert client.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_a_session_cookie_replayed_from_another_browser_is_emptied(app, member, member_client):
+    stolen = member_client.get_cookie("session", domain=HOST).value
+    same_browser = app.test_client()
+    same_browser.set_cookie("session", stolen, domain=HOST)
+    assert same_browser.get("/").status_code == 200  # the control: the cookie itself is valid
+
+    thief = app.test_client()
+    thief.set_cookie("session", stolen, domain=HOST)
+    response = thief.get("/", headers={"User-Agent": "Mozilla/5.0 (elsewhere)"})
+    assert response.location.startswith("/login")
+    assert thief.get("/").location.startswith("/login")  # and the session stays empty afterwards
+
+
+def test_sign_ins_and_denied_requests_are_logged_with_account_and_ip(app, client, member, member_client, caplog):
+    caplog.set_level("INFO", logger=app.logger.name)
+    attempt(app.test_client(), "alice", ip="10.1.2.3")
+    attempt(app.test_client(), "alice", password=PASSWORD, ip="10.1.2.4")
+    member_client.get("/admin/")
+    log = "\n".join(record.getMessage() for record in caplog.records)
+    assert "login failed for 'alice' from 10.1.2.3" in log
+    assert "login succeeded for alice from 10.1.2.4" in log
+    assert "403 GET /admin/ by alice from 127.0.0.1" in log
+    assert all(record.created for record in caplog.records)  # each line carries its time
