@@ -90,6 +90,7 @@ def from_environment():
         "POSTS_PER_PAGE": int(os.environ.get("POSTS_PER_PAGE", "20")),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 5 minutes"),
         "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "20 per day"),
+        "WRITE_LIMIT": os.environ.get("WRITE_LIMIT", "10 per minute"),  # new threads, replies, edits
         # Reports from this many different members hide a post until a moderator decides.
         "MODERATION_HIDE_THRESHOLD": int(os.environ.get("MODERATION_HIDE_THRESHOLD", "3")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,

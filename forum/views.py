@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import markup, permissions, services
-from .extensions import db
+from .extensions import db, limiter
 from .forms import EditPostForm, ReplyForm, ThreadForm
 from .models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
 
@@ -15,6 +15,19 @@ bp = Blueprint("forum", __name__)
 
 def _page_arg():
     return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _write_limit():
+    return current_app.config["WRITE_LIMIT"]
+
+
+def _writer_key():
+    # The account, not the session or the address: signing out or moving resets nothing.
+    return f"write:{current_user.id}" if current_user.is_authenticated else f"write:{request.remote_addr}"
+
+
+# One allowance per member for new threads, replies and edits together.
+_write_rate = limiter.shared_limit(_write_limit, scope="write", methods=["POST"], key_func=_writer_key)
 
 
 def _list_filters():
@@ -103,6 +116,7 @@ def category(slug):
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
+@_write_rate
 def new_thread(slug):
     """Start a discussion, story or best-practice thread."""
     category = _category_or_404(slug)
@@ -135,6 +149,7 @@ def thread(thread_id, slug=None):
 
 
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
+@_write_rate
 def reply(thread_id):
     """The full reply form (with a quoted post when asked), and sending a reply."""
     thread = _thread_or_404(thread_id)
@@ -162,6 +177,7 @@ def post(post_id):
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@_write_rate
 def edit_post(post_id):
     """Edit one's own post; the previous version stays in the history."""
     post = _post_or_404(post_id)

@@ -6,7 +6,7 @@ import pytest
 from forum import services
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread
-from tests.conftest import category, count_queries, signed_in
+from tests.conftest import category, count_queries, page_text, signed_in, start_thread
 
 
 @pytest.fixture
@@ -193,3 +193,17 @@ def test_category_and_index_query_counts_are_constant(member_client, make_user):
     with count_queries() as statements:
         member_client.get("/")
     assert len(statements) <= many + 1
+
+
+def test_a_member_writing_too_fast_is_slowed_down_and_keeps_the_text(app, member, member_client):
+    app.config["WRITE_LIMIT"] = "3 per minute"
+    opening = start_thread(member)
+    thread = opening.thread
+    for number in range(3):
+        assert member_client.post(f"/t/{thread.id}/reply", data={"body": f"Reply {number}"}).status_code == 302
+    refused = member_client.post(f"/t/{thread.id}/reply", data={"body": "The <b>fourth</b> reply"})
+    assert refused.status_code == 429
+    assert "The &lt;b&gt;fourth&lt;/b&gt; reply</textarea>" in page_text(refused)  # kept, and escaped
+    edit = member_client.post(f"/p/{opening.id}/edit", data={"body": "Edited"})
+    assert edit.status_code == 429  # one allowance for threads, replies and edits together
+    assert db.session.scalar(db.select(db.func.count()).select_from(Post).where(Post.thread_id == thread.id)) == 4
