@@ -55,6 +55,11 @@ def from_environment():
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", redis_url),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Redis down: each process counts in its own memory until Redis answers again (limits hold
+        # per process, the portal stays up); a hung Redis costs a request at most half a second.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         "PROXY_FIX_COUNT": int(os.environ.get("PROXY_FIX_COUNT", "0")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

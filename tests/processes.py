@@ -199,3 +199,42 @@ class CeleryWorker:
     def stop(self):
         _stop(self.process, grace=20)
         self.process = None
+
+
+class Gunicorn:
+    """`gunicorn wsgi:app` with several workers on a free port, configured by environment variables."""
+
+    def __init__(self, env, log_path, workers=2):
+        self.env, self.log_path, self.workers = env, log_path, workers
+        self.port, self.process = free_port(), None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=60):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(self.workers), "--bind",
+                 f"127.0.0.1:{self.port}", "--access-logfile", "-", "--access-logformat", "access %(p)s %(m)s %(U)s %(s)s",
+                 "wsgi:app"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+        def listening():
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited with {self.process.returncode}:\n{self.log()}")
+            with socket.socket() as probe:
+                return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
+        wait_until(listening, timeout, "gunicorn to listen")
+
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def served(self):
+        """(worker pid, method, path, status) of each request, from the access log."""
+        return re.findall(r"^access <(\d+)> (\S+) (\S+) (\d+)$", self.log(), re.M)
+
+    def stop(self):
+        _stop(self.process, grace=20)
+        self.process = None
