@@ -67,10 +67,12 @@ def login():
             record_url = url_for("moderation.record_with_token", token=services.record_token(user))
         else:
             target = safe_next()
+            # The language picked with the switcher before signing in becomes the member's own.
+            chosen_language = session.get("language")
             # A fresh session (and CSRF token) on sign-in: nothing planted before survives it.
             session.clear()
             login_user(user, remember=form.remember.data)
-            services.record_login(user)
+            services.record_login(user, chosen_language)
             current_app.logger.info("login succeeded for %s from %s", user.username, request.remote_addr)
             return redirect(target)
     return render_template("auth/login.html", form=form, ign_url=current_app.config["IGN_URL"],
@@ -85,6 +87,8 @@ def choose_language():
         abort(400)
     if current_user.is_authenticated:
         services.set_preferred_language(current_user, language)
+    else:
+        session["language"] = language  # made the member's own if they sign in next
     response = redirect(safe_next())
     response.set_cookie("lang", language, max_age=LANGUAGE_COOKIE_AGE, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])

@@ -89,11 +89,16 @@ def _cleaner():
     )
 
 
+def sanitize_html(fragment: str) -> str:
+    """The allowlist applied to an HTML fragment (Markdown output; tested on raw attack HTML too)."""
+    return _cleaner().clean(fragment)
+
+
 def render_markdown(source: str | None) -> str:
     """Render a member's Markdown to sanitized HTML, safe only in HTML element context."""
     if not source:
         return ""
-    return _cleaner().clean(_markdown.render(source))
+    return sanitize_html(_markdown.render(source))
 
 
 def render_plain_excerpt(source: str | None, length: int = 200) -> str:

@@ -87,9 +87,11 @@ def member_from_record_token(token, max_age=3600):
     return db.session.get(User, user_id)
 
 
-def record_login(user):
-    """Note a successful sign-in."""
+def record_login(user, language=None):
+    """Note a successful sign-in, with the language the visitor chose on the way in, if any."""
     user.last_login_at = utcnow()
+    if language in LANGUAGES:
+        user.preferred_language = language
     db.session.commit()
 
 

@@ -1,16 +1,19 @@
-"""Real Chromium (Debian's /usr/bin/chromium, driven by Playwright) against the portal served on
-127.0.0.1 by a real HTTP server in a thread, on the test's database."""
+"""Real Chromium (Debian's /usr/bin/chromium, driven by Playwright) against the portal served by
+gunicorn on 127.0.0.1, on the test's database. A failing test leaves screenshots of its pages
+under test-results/."""
 import os
+import re
 import shutil
-import threading
+from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from forum import create_app
-from tests.conftest import CsrfClient, portal_config, unavailable
+from tests.conftest import unavailable
+from tests.mail_fixtures import sqlalchemy_url
+from tests.processes import Gunicorn
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 @pytest.fixture(scope="session")
@@ -28,35 +31,54 @@ def chromium():
 
 
 @pytest.fixture
-def serve(app, database_url):
-    """serve(**config) runs a portal on the test's database at a free port and returns its URL."""
+def serve(app, database_url, tmp_path, request):
+    """serve(**settings) runs gunicorn (two workers) on the test's database and returns its URL.
+    Settings are environment variables of the portal (forum/config.py); values may be non-strings."""
     servers = []
 
-    def start(**config):
-        settings = {**portal_config(database_url), "SERVER_NAME": None, **config}
-        portal = create_app(settings)
-        portal.test_client_class = CsrfClient
-        server = make_server("127.0.0.1", 0, portal, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    def start(**settings):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "SECRET_KEY": "test-secret-key",
+               "DATABASE_URL": sqlalchemy_url(database_url), "RATELIMIT_STORAGE_URI": "memory://",
+               "CELERY_BROKER_URL": "", "MAIL_SERVER": "", "MAIL_FILE_DIR": app.config["MAIL_FILE_DIR"]}
+        env.update({name: {True: "1", False: "0"}.get(value, str(value)) for name, value in settings.items()})
+        server = Gunicorn(env, tmp_path / f"gunicorn-{len(servers)}.log", workers=2)
+        server.start()
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
+        return server.url
 
     yield start
+    failed = getattr(request.node, "failed_call", False)
     for server in servers:
-        server.shutdown()
+        server.stop()
+        if failed:
+            print(f"\n--- gunicorn log ---\n{server.log()[-20000:]}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed_call = True
+    return report
 
 
 @pytest.fixture
-def new_page(chromium):
-    """new_page(language) opens a page in a fresh browser context (its own cookies)."""
+def new_page(chromium, request):
+    """new_page(locale, **options) opens a page in a fresh browser context (its own cookies)."""
     contexts = []
 
-    def open_page(language="en-US"):
-        context = chromium.new_context(locale=language)
-        context.set_default_timeout(10000)
+    def open_page(locale="en-US", **options):
+        context = chromium.new_context(locale=locale, **options)
+        context.set_default_timeout(15000)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
+    if getattr(request.node, "failed_call", False):
+        RESULTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        for number, context in enumerate(contexts):
+            for index, page in enumerate(context.pages):
+                page.screenshot(path=str(RESULTS / f"{name}-{number}-{index}.png"), full_page=True)
     for context in contexts:
         context.close()

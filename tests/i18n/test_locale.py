@@ -14,7 +14,7 @@ from forum.models import LANGUAGES, Post, Thread, User, utcnow
 from forum.services import create_thread, reply
 from moderation import services as moderation
 from moderation.models import Case
-from tests.conftest import HOST, category, page_text, signed_in, start_thread, translated, unescaped_page_text
+from tests.conftest import HOST, category, login, page_text, signed_in, start_thread, translated, unescaped_page_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
@@ -104,6 +104,21 @@ def test_the_switcher_refuses_unknown_languages_and_foreign_redirects(client):
     response = client.post("/language?next=https://evil.example/", data={"language": "es"})
     assert response.location.endswith("/")
     assert "evil.example" not in response.location
+
+
+def test_a_language_chosen_before_signing_in_becomes_the_members_own(app, make_user):
+    make_user("ana", preferred_language="es")
+    make_user("ben", preferred_language="es")
+    browser = app.test_client()
+    browser.post("/language", data={"language": "th"})
+    login(browser, "ana")
+    assert lang_of(browser.get("/")) == "th"
+    assert db.session.scalar(db.select(User.preferred_language).where(User.username == "ana")) == "th"
+    # A lang cookie alone (a visit long ago, another member) does not overwrite a profile.
+    other = app.test_client()
+    other.set_cookie("lang", "fr", domain=HOST)
+    login(other, "ben")
+    assert lang_of(other.get("/")) == "es"
 
 
 def test_a_members_profile_language_wins_and_the_switcher_changes_it(app, make_user):
