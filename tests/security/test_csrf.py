@@ -1,8 +1,12 @@
-"""Every state-changing request needs the CSRF token of its own, current session."""
+"""Every state-changing request needs the CSRF token of its own, current session; GET changes nothing."""
+import re
+
 import pytest
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from tests.conftest import login, signed_in
+from tests.access import send
+from tests.conftest import count_queries, login, signed_in
+from tests.security.test_authorization import ROUTES
 
 
 def example_path(rule):
@@ -51,3 +55,25 @@ def test_a_token_of_another_session_fails(app, make_user, member):
     alice, bob = signed_in(app, member), signed_in(app, "bob")
     response = bob.post("/notifications/read", data={"csrf_token": alice.csrf_token()})
     assert response.status_code == 400
+
+
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
+# Reading a thread counts a view: the one write a GET may make, and it changes nothing a member owns.
+ALLOWED_ON_GET = re.compile(r"^\s*UPDATE threads SET view_count", re.I)
+
+
+@pytest.mark.parametrize("role", ["member", "admin"])
+def test_no_get_route_changes_state(world, client_as, role):
+    client = client_as(role)
+    writes, views = {}, 0
+    for endpoint, method, path, data, expected in ROUTES:
+        if method != "GET":
+            continue
+        with count_queries() as statements:
+            send(client, world, method, path, data)
+        changed = [s for s in statements if WRITES.match(s) and not ALLOWED_ON_GET.match(s)]
+        if changed:
+            writes[path] = changed
+        views += sum(1 for s in statements if ALLOWED_ON_GET.match(s))
+    assert writes == {}
+    assert views >= 2  # the control: the requests' statements are seen
