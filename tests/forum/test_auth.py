@@ -257,3 +257,23 @@ def test_sign_ins_and_denied_requests_are_logged_with_account_and_ip(app, client
     assert "login succeeded for alice from 10.1.2.4" in log
     assert "403 GET /admin/ by alice from 127.0.0.1" in log
     assert all(record.created for record in caplog.records)  # each line carries its time
+
+
+def test_session_and_remember_cookies_are_httponly_lax_and_secure_over_https(app, member):
+    app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    response = app.test_client().post("/login", data={"login": "alice", "password": PASSWORD, "remember": "y"})
+    cookies = {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+    for name in ("session", "remember_token"):
+        flags = cookies[name]
+        assert "HttpOnly" in flags and "SameSite=Lax" in flags and "Secure" in flags, flags
+
+
+def test_production_configuration_defaults_to_secure_cookies(monkeypatch):
+    from forum.config import from_environment
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    config = from_environment()
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    monkeypatch.delenv("SECRET_KEY")
+    with pytest.raises(RuntimeError):
+        from_environment()
