@@ -31,6 +31,7 @@ def create_app(config=None):
         n = app.config["PROXY_FIX_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    app.before_request(_upload_limits)  # before CSRFProtect reads the form
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -74,6 +75,12 @@ def _require_login():
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
     return login_manager.unauthorized()
+
+
+def _upload_limits():
+    # Forms are small (MAX_CONTENT_LENGTH); an academy roster is the one large upload.
+    if request.endpoint == "admin.roster":
+        request.max_content_length = current_app.config["ROSTER_MAX_BYTES"]
 
 
 def _security_headers(response):

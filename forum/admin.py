@@ -1,12 +1,27 @@
-"""Administration: categories, account requests, the Code of Conduct."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""Administration: the alumni roster, categories, account requests, the Code of Conduct."""
+import re
+import secrets
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import permissions, services
 from .extensions import db
-from .forms import CategoryForm, ConductForm
+from .forms import CategoryForm, ConductForm, RosterForm
 from .models import AccountRequest, Category
+from .roster import import_roster
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -20,6 +35,42 @@ def require_admin():
 def dashboard():
     """The administrators' overview."""
     return render_template("admin/dashboard.html", stats=services.portal_statistics())
+
+
+@bp.route("/roster", methods=["GET", "POST"])
+def roster():
+    """Import an academy roster; the rejected rows can be downloaded, corrected and imported again."""
+    form, result, report = RosterForm(), None, None
+    if form.validate_on_submit():
+        try:
+            text = form.roster.data.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.roster.errors.append(_("The roster must be saved as UTF-8 text."))
+        else:
+            result = import_roster(text)
+            if result.errors:
+                report = _save_report(result.error_report())
+    return render_template("admin/roster.html", form=form, result=result, report=report)
+
+
+def _report_dir():
+    return Path(current_app.config["ROSTER_REPORT_DIR"])
+
+
+def _save_report(text):
+    name = secrets.token_urlsafe(18)
+    _report_dir().mkdir(parents=True, exist_ok=True)
+    (_report_dir() / f"{name}.csv").write_text(text, encoding="utf-8")
+    return name
+
+
+@bp.route("/roster/reports/<name>.csv")
+def roster_report(name):
+    """A rejected-rows report, as a CSV download (admins only, like the whole blueprint)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{24}", name):
+        abort(404)
+    return send_from_directory(_report_dir(), f"{name}.csv", mimetype="text/csv", as_attachment=True,
+                               download_name="roster-errors.csv")
 
 
 @bp.route("/categories")

@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask create-admin`, `flask seed-portal`, `flask seed-demo`."""
+"""Command-line tasks: `flask create-admin`, `flask seed-portal`, `flask seed-demo`, `flask alumni import`."""
 import click
 from sqlalchemy import or_, select
 
@@ -8,6 +8,31 @@ from .models import User
 
 
 def register(app):
+    @app.cli.group("alumni")
+    def alumni():
+        """The alumni roster."""
+
+    @alumni.command("import")
+    @click.argument("roster", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
+                  help="Where to write the rejected rows (default: ROSTER.errors.csv).")
+    def import_command(roster, errors_path):
+        """Import or update alumni from a roster CSV (see the README for the columns)."""
+        from .roster import import_roster
+        with open(roster, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+        rows = max(text.count("\n") - 1, 0)
+        with click.progressbar(length=rows, label="Importing", show_pos=True) as bar:
+            result = import_roster(text, progress=bar.update)
+        click.echo(f"{result.created} created, {result.updated} updated, {len(result.errors)} rejected.")
+        if result.errors:
+            errors_path = errors_path or f"{roster.rsplit('.', 1)[0]}.errors.csv"
+            with open(errors_path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(result.error_report())
+            for error in result.errors[:20]:
+                click.echo(f"  line {error.line}: {error.email} {error.reason}")
+            click.echo(f"The rejected rows are listed in {errors_path}.")
+
     @app.cli.command("seed-portal")
     def seed_portal_command():
         """Create the Code of Conduct and the categories (safe to repeat)."""

@@ -99,4 +99,6 @@ def from_environment():
         # Reports from this many different members hide a post until a moderator decides.
         "MODERATION_HIDE_THRESHOLD": int(os.environ.get("MODERATION_HIDE_THRESHOLD", "3")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "ROSTER_MAX_BYTES": 32 * 1024 * 1024,  # an academy roster upload (70,000 rows is about 10 MB)
+        "ROSTER_REPORT_DIR": os.environ.get("ROSTER_REPORT_DIR", str(INSTANCE_DIR / "roster-reports")),
     }

@@ -3,6 +3,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
@@ -156,6 +157,12 @@ class CategoryForm(PortalForm):
                              description=_l("Usernames of moderators who look after this category, "
                                             "separated by commas. Moderators without any category "
                                             "moderate the whole portal."))
+
+
+class RosterForm(PortalForm):
+    roster = FileField(_l("Roster (CSV)"), validators=[
+        FileRequired(message=_l("Choose the roster file.")),
+        FileAllowed(["csv", "txt"], message=_l("The roster must be a CSV file."))])
 
 
 class ConductRuleForm(SubForm):

@@ -69,6 +69,7 @@ class User(UserMixin, db.Model):
     bio_html = db.Column(db.Text, nullable=False, default="")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)
+    imported_at = db.Column(db.DateTime)  # last updated from an academy roster
     # Timed penalties end by themselves: they are in force while these lie in the future.
     suspended_until = db.Column(db.DateTime)
     silenced_until = db.Column(db.DateTime)

@@ -66,6 +66,7 @@ def portal_config(url):
         "CELERY_BROKER_URL": "",
         "MAIL_SERVER": "",
         "MAIL_FILE_DIR": _MAIL_DIR,  # in-process mails as files, outside the project
+        "ROSTER_REPORT_DIR": os.path.join(_MAIL_DIR, "roster-reports"),
         "SERVER_NAME": HOST,
     }
 

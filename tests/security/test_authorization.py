@@ -72,6 +72,11 @@ ROUTES = [
     ("admin.archive_category", "POST", "/admin/categories/{category}/archive", {}, ADMINS_ACT),
     ("admin.archive_category", "POST", "/admin/categories/{category}/restore", {}, ADMINS_ACT),
     ("admin.account_requests", "GET", "/admin/requests", None, ADMINS_ONLY),
+    ("admin.roster", "GET", "/admin/roster", None, ADMINS_ONLY),
+    ("admin.roster", "POST", "/admin/roster", {}, ADMINS_ONLY),  # no file: the form again, with the error
+    # Authorization comes before the lookup: only an admin learns that a report does not exist.
+    ("admin.roster_report", "GET", "/admin/roster/reports/abcdefghijklmnopqrstuvwx.csv", None,
+     roles(403, admin=404)),
     ("admin.conduct", "GET", "/admin/conduct", None, ADMINS_ONLY),
     ("admin.conduct", "POST", "/admin/conduct", {"title": ""}, roles(403, admin=200)),
     # Reports and moderation.
