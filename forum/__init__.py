@@ -12,7 +12,7 @@ from .extensions import babel, celery_init_app, csrf, db, limiter, login_manager
 ROOT = Path(__file__).resolve().parent.parent
 
 # Reachable without signing in: the portal is closed to everything else.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "auth.choose_language", "static",
+PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "auth.choose_language", "auth.invitation", "static",
                     "moderation.record_with_token"}  # signed link for members who cannot sign in
 
 CONTENT_SECURITY_POLICY = (

@@ -14,12 +14,12 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from . import permissions, services
+from . import invitations, permissions, services
 from .extensions import db
-from .forms import CategoryForm, ConductForm, RosterForm
+from .forms import CategoryForm, ConductForm, InviteForm, RosterForm
 from .models import AccountRequest, Category
 from .roster import import_roster
 
@@ -35,6 +35,27 @@ def require_admin():
 def dashboard():
     """The administrators' overview."""
     return render_template("admin/dashboard.html", stats=services.portal_statistics())
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+def invite():
+    """Invite imported alumni: one member, or everyone matching a filter who was not invited yet."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        if form.member.data:
+            member = services.find_member(form.member.data)
+            if member is None:
+                form.member.errors.append(_("No member has this username or e-mail address."))
+                return render_template("admin/invitations.html", form=form, invitation_counts=invitations.counts())
+            members = [member]
+        else:
+            members = invitations.matching(form.academy.data, form.graduation_year.data, not form.resend.data)
+        sent = invitations.invite(current_user, members, resend=form.resend.data)
+        flash(ngettext("%(num)d invitation is on its way.", "%(num)d invitations are on their way.", sent)
+              if sent else _("Nobody to invite: they are all invited already (tick “Invite again” to resend)."),
+              "success" if sent else "info")
+        return redirect(url_for("admin.invite"))
+    return render_template("admin/invitations.html", form=form, invitation_counts=invitations.counts())
 
 
 @bp.route("/roster", methods=["GET", "POST"])

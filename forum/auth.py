@@ -1,13 +1,13 @@
 """Signing in and out, the Code of Conduct, and the public contact form."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext as _
+from flask import Blueprint, abort, current_app, g, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import services
+from . import invitations, services
 from .extensions import limiter
-from .forms import AcceptConductForm, ContactForm, LoginForm
+from .forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm
 
 bp = Blueprint("auth", __name__)
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -77,6 +77,36 @@ def login():
             return redirect(target)
     return render_template("auth/login.html", form=form, ign_url=current_app.config["IGN_URL"],
                            record_url=record_url)
+
+
+INVITATION_PROBLEMS = {
+    "used": _l("This invitation link has already been used. Sign in with your password, or ask for a new invitation."),
+    "expired": _l("This invitation link has expired. Ask the portal administrators for a new one."),
+}
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token):
+    """An invited alumnus sets a password with the one-time link from the invitation mail."""
+    found, problem = invitations.find(token)
+    if problem == "invalid":
+        abort(404)
+    g.locale_member = found.user  # the page speaks the invited member's language, like the mail
+    refresh()
+    if problem:
+        return render_template("auth/invitation.html", problem=INVITATION_PROBLEMS[problem], form=None), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        member = invitations.accept(found, form.new_password.data)
+        if member is None:
+            return render_template("auth/invitation.html", problem=INVITATION_PROBLEMS["used"], form=None), 410
+        session.clear()  # a fresh session for the new member, as at sign-in
+        login_user(member)
+        services.record_login(member)
+        current_app.logger.info("invitation accepted by %s from %s", member.username, request.remote_addr)
+        flash(_("Welcome, %(name)s. Your password is set.", name=member.display_name), "success")
+        return redirect(url_for("auth.conduct"))
+    return render_template("auth/invitation.html", form=form, member=found.user, problem=None)
 
 
 @bp.route("/language", methods=["POST"])

@@ -78,6 +78,8 @@ def from_environment():
         "CELERY_VISIBILITY_TIMEOUT": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
         "STALE_CASE_HOURS": int(os.environ.get("STALE_CASE_HOURS", "48")),
         "IGN_URL": os.environ.get("IGN_URL", "https://ign.ilea.example/"),
+        "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "14")),  # how long an invitation link works
+        "INVITATIONS_PER_MINUTE": int(os.environ.get("INVITATIONS_PER_MINUTE", "120")),  # with a broker
         "PORTAL_URL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,

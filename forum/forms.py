@@ -159,6 +159,21 @@ class CategoryForm(PortalForm):
                                             "moderate the whole portal."))
 
 
+class NewPasswordForm(PortalForm):
+    new_password = PasswordField(_l("Choose a password"), validators=[
+        DataRequired(), Length(min=12, max=1024, message=_l("Use at least %(min)d characters."))])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two passwords do not match."))])
+
+
+class InviteForm(PortalForm):
+    member = StringField(_l("One member (username or e-mail)"), validators=[Optional(), Length(max=254)])
+    academy = SelectField(_l("Or every member of an academy"), choices=_academy_choices(_l("Any academy")),
+                          validators=[Optional()])
+    graduation_year = _graduation_year()
+    resend = BooleanField(_l("Invite again those already invited"))
+
+
 class RosterForm(PortalForm):
     roster = FileField(_l("Roster (CSV)"), validators=[
         FileRequired(message=_l("Choose the roster file.")),

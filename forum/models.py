@@ -70,6 +70,7 @@ class User(UserMixin, db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)
     imported_at = db.Column(db.DateTime)  # last updated from an academy roster
+    invited_at = db.Column(db.DateTime)  # last sent an invitation to join
     # Timed penalties end by themselves: they are in force while these lie in the future.
     suspended_until = db.Column(db.DateTime)
     silenced_until = db.Column(db.DateTime)
@@ -304,3 +305,23 @@ class AccountRequest(db.Model):
     message = db.Column(db.Text, nullable=False, default="")
     status = db.Column(db.String(16), nullable=False, default="open", index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+
+class Invitation(db.Model):
+    """A one-time link to join the portal: it sets the member's password, once, before it expires.
+
+    The link carries the id and a random nonce signed with the secret key; nothing in the database
+    alone can be turned into a working link.
+    """
+
+    __tablename__ = "invitations"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    nonce = db.Column(db.String(32), nullable=False)
+    invited_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
+    used_at = db.Column(db.DateTime)
+
+    user = db.relationship("User", foreign_keys=[user_id])

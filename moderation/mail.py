@@ -12,7 +12,7 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import event, or_, select, update
 
@@ -23,7 +23,8 @@ from forum.models import User, utcnow
 from .models import Case, Delivery, MailPreference, Notification
 
 # Notices about a penalty always reach the member, even one who can no longer sign in.
-MANDATORY = {"content_removed", "warning", "silence", "suspension", "dismissal", "appeal_decided"}
+MANDATORY = {"content_removed", "warning", "silence", "suspension", "dismissal", "appeal_decided",
+             "invitation"}
 # What members may switch off; new cases reach moderators in digests instead of one by one.
 OPTIONAL = {
     "report_reviewed": _l("A report I filed was reviewed"),
@@ -52,6 +53,7 @@ SUBJECTS = {
     "penalty_lifted": _l("A penalty was lifted"),
     "reinstated": _l("Your membership is restored"),
     "digest": _l("New cases in the moderation queue"),
+    "invitation": _l("Your invitation to the ILEA Alumni Portal"),
 }
 
 
@@ -62,14 +64,17 @@ def wants_mail(user, kind):
         MailPreference.user_id == user.id, MailPreference.kind == kind)) is None
 
 
-def queue_mail(user, kind, notification=None, payload="{}"):
-    """Add an e-mail to the outbox of the current transaction, if the member wants it."""
+def queue_mail(user, kind, notification=None, payload="{}", due=None):
+    """Add an e-mail to the outbox of the current transaction, if the member wants it. One `due`
+    later than now waits for the outbox sweep (a large batch spread over time)."""
     if not wants_mail(user, kind):
         return
-    delivery = Delivery(user_id=user.id, kind=kind, notification=notification, payload_json=payload)
+    delivery = Delivery(user_id=user.id, kind=kind, notification=notification, payload_json=payload,
+                        next_attempt_at=due)
     db.session.add(delivery)
     db.session.flush()
-    db.session.info.setdefault("outbox", []).append(delivery.id)
+    if due is None or due <= utcnow():
+        db.session.info.setdefault("outbox", []).append(delivery.id)
 
 
 @event.listens_for(db.session, "after_rollback")
@@ -141,23 +146,34 @@ def seconds_until_next_attempt(delivery_id):
     return max((next_attempt - utcnow()).total_seconds(), 0) if next_attempt else 0
 
 
+def _invitation_context(invitation_id):
+    from forum import invitations
+    from forum.models import Invitation
+    invitation = db.session.get(Invitation, invitation_id)
+    return {"link": url_for("auth.invitation", token=invitations.token_for(invitation), _external=True),
+            "expires_at": invitation.expires_at}
+
+
 def render(delivery):
     """The e-mail for a delivery, in the recipient's language, with links back to the portal."""
     from .notices import describe
     user = delivery.user
     config = current_app.config
     with current_app.test_request_context(base_url=config["PORTAL_URL"]), member_locale(user):
-        if delivery.kind == "digest":
+        template, context = "notification", dict(user=user, kind=delivery.kind, portal_url=config["PORTAL_URL"])
+        if delivery.kind == "invitation":
+            template = "invitation"
+            context.update(_invitation_context(delivery.payload["invitation"]))
+        elif delivery.kind == "digest":
             notices = db.session.scalars(select(Notification).where(
                 Notification.id.in_(delivery.payload["notifications"])).order_by(Notification.created_at)).all()
-            items = [describe(notice, external=True) for notice in notices]
+            context["items"] = [describe(notice, external=True) for notice in notices]
         else:
-            items = [describe(delivery.notification, external=True)]
-        context = dict(user=user, items=items, kind=delivery.kind, portal_url=config["PORTAL_URL"])
+            context["items"] = [describe(delivery.notification, external=True)]
         message = EmailMessage()
         message["Subject"] = str(SUBJECTS.get(delivery.kind, _("ILEA Alumni Portal")))
-        message.set_content(render_template("email/notification.txt", **context))
-        message.add_alternative(render_template("email/notification.html", **context), subtype="html")
+        message.set_content(render_template(f"email/{template}.txt", **context))
+        message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
     message["From"] = config["MAIL_SENDER"]
     message["To"] = user.email
     message["Date"] = formatdate(localtime=False)

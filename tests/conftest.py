@@ -143,7 +143,7 @@ def make_user(app):
     def make(username="alice", role="member", accepted=True, **fields):
         user = User(username=username, email=f"{username}@example.org", role=role,
                     display_name=fields.pop("display_name", username.title()),
-                    password_hash=_PASSWORD_HASH, **fields)
+                    password_hash=fields.pop("password_hash", _PASSWORD_HASH), **fields)
         db.session.add(user)
         db.session.flush()
         if accepted:

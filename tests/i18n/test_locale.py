@@ -265,7 +265,7 @@ def test_every_page_speaks_the_readers_language(app, make_user, moderation_scene
              f"/p/{own.id}/edit", f"/p/{own.id}/history", "/u/author/report", "/account/profile",
              "/account/password", "/account/moderation", "/notifications", "/reports", "/conduct",
              "/admin/", "/admin/categories", "/admin/categories/new", "/admin/categories/1/edit",
-             "/admin/requests", "/admin/roster", "/admin/conduct", "/admin/deliveries", "/moderation/?status=escalated",
+             "/admin/requests", "/admin/roster", "/admin/invitations", "/admin/conduct", "/admin/deliveries", "/moderation/?status=escalated",
              "/moderation/log", "/moderation/members/replier", "/moderation/removal-messages",
              f"/moderation/removal-messages/disrespect/{language}", "/moderation/stats",
              "/moderation/appeals"]

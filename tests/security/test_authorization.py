@@ -29,6 +29,10 @@ ROUTES = [
     ("auth.contact", "GET", "/contact", None, PUBLIC),
     ("auth.contact", "POST", "/contact", {"name": "N", "email": "n@example.org"}, {role: LOGIN for role in ROLES}),
     ("auth.choose_language", "POST", "/language", {"language": "fr"}, {role: 302 for role in ROLES}),
+    # An invitation link is its own authority: a forged one is not found, for anyone.
+    ("auth.invitation", "GET", "/invitation/forged", None, {role: 404 for role in ROLES}),
+    ("auth.invitation", "POST", "/invitation/forged", {"new_password": "x" * 12, "confirm": "x" * 12},
+     {role: 404 for role in ROLES}),
     # Reading and writing the forum.
     ("forum.index", "GET", "/", None, roles(200)),
     ("forum.category", "GET", "/c/general", None, roles(200)),
@@ -72,6 +76,8 @@ ROUTES = [
     ("admin.archive_category", "POST", "/admin/categories/{category}/archive", {}, ADMINS_ACT),
     ("admin.archive_category", "POST", "/admin/categories/{category}/restore", {}, ADMINS_ACT),
     ("admin.account_requests", "GET", "/admin/requests", None, ADMINS_ONLY),
+    ("admin.invite", "GET", "/admin/invitations", None, ADMINS_ONLY),
+    ("admin.invite", "POST", "/admin/invitations", {"member": "nobody"}, ADMINS_ONLY),  # the form, with the error
     ("admin.roster", "GET", "/admin/roster", None, ADMINS_ONLY),
     ("admin.roster", "POST", "/admin/roster", {}, ADMINS_ONLY),  # no file: the form again, with the error
     # Authorization comes before the lookup: only an admin learns that a report does not exist.

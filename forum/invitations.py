@@ -1,0 +1,98 @@
+"""Invitations: imported alumni receive a one-time link, in their language, to set a password.
+
+Sent through the e-mail outbox and the worker. With a broker, a large batch is spread out at
+INVITATIONS_PER_MINUTE (each delivery is due at its own minute; the outbox sweep sends what is
+due, so a batch resumes by itself after a restart). Nobody is invited twice unless asked.
+"""
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+
+from .extensions import db
+from .models import Invitation, User, utcnow
+from .services import hash_password, end_all_sessions
+
+SALT = "invitation"
+
+
+def _serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def token_for(invitation):
+    return _serializer().dumps([invitation.id, invitation.nonce])
+
+
+def find(token):
+    """The invitation a link names, and why it cannot be used ("invalid", "used", "expired"), if so."""
+    try:
+        invitation_id, nonce = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None, "invalid"
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or not secrets.compare_digest(invitation.nonce, str(nonce)):
+        return None, "invalid"
+    if invitation.used_at is not None:
+        return invitation, "used"
+    if invitation.expires_at < utcnow() or not invitation.user.is_active:
+        return invitation, "expired"
+    return invitation, None
+
+
+def invite(admin, members, resend=False):
+    """Invite these members (already invited ones only if `resend`); returns how many were invited."""
+    from moderation import mail  # the outbox and the worker are shared with the notifications
+
+    config = current_app.config
+    now = utcnow()
+    members = [member for member in members if member.is_active and (resend or member.invited_at is None)]
+    spread = bool(config["CELERY_BROKER_URL"])  # in-process mode sends at once, nothing would wait
+    per_minute = max(int(config["INVITATIONS_PER_MINUTE"]), 1)
+    for number, member in enumerate(members):
+        invitation = Invitation(user_id=member.id, nonce=secrets.token_hex(16), invited_by_id=admin.id,
+                                created_at=now, expires_at=now + timedelta(days=config["INVITATION_DAYS"]))
+        db.session.add(invitation)
+        db.session.flush()
+        due = now + timedelta(minutes=number // per_minute) if spread else None
+        mail.queue_mail(member, "invitation", payload=f'{{"invitation": {invitation.id}}}', due=due)
+    if members:
+        db.session.execute(update(User).where(User.id.in_([m.id for m in members])).values(invited_at=now))
+    mail.commit()
+    return len(members)
+
+
+def matching(academy=None, year=None, not_invited=True):
+    """Members to invite: those who never set a password, optionally of one academy and year."""
+    query = select(User).where(User.status == "active", User.password_hash.is_(None))
+    if academy:
+        query = query.where(User.academy == academy)
+    if year:
+        query = query.where(User.graduation_year == year)
+    if not_invited:
+        query = query.where(User.invited_at.is_(None))
+    return db.session.scalars(query.order_by(User.id)).all()
+
+
+def counts():
+    """Members without a password: how many, and how many of them were never invited."""
+    without_password = select(db.func.count()).select_from(User).where(
+        User.status == "active", User.password_hash.is_(None))
+    return {"without_password": db.session.scalar(without_password),
+            "not_invited": db.session.scalar(without_password.where(User.invited_at.is_(None)))}
+
+
+def accept(invitation, password):
+    """Set the member's password from the invitation, which is then spent; returns the member."""
+    claimed = db.session.execute(update(Invitation).where(Invitation.id == invitation.id,
+                                                          Invitation.used_at.is_(None))
+                                 .values(used_at=utcnow())).rowcount
+    if claimed != 1:  # two tabs submitting at once: the second finds it spent
+        db.session.rollback()
+        return None
+    member = invitation.user
+    member.password_hash = hash_password(password)
+    end_all_sessions(member)  # commits
+    return member
