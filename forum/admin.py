@@ -147,9 +147,44 @@ def archive_category(category_id, action):
 def account_requests():
     """Account requests filed from the contact form, newest first."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    requests = db.paginate(db.select(AccountRequest).order_by(AccountRequest.created_at.desc()),
-                           page=page, per_page=50, error_out=False)
+    requests = db.paginate(db.select(AccountRequest).options(db.joinedload(AccountRequest.member),
+                                                             db.joinedload(AccountRequest.decided_by))
+                           .order_by(AccountRequest.created_at.desc()), page=page, per_page=50, error_out=False)
     return render_template("admin/requests.html", requests=requests)
+
+
+def _open_request_or_404(request_id):
+    item = db.get_or_404(AccountRequest, request_id)
+    if item.status != "open":
+        flash(_("This request was already decided."), "info")
+        return None
+    return item
+
+
+@bp.route("/requests/<int:request_id>/approve", methods=["POST"])
+def approve_request(request_id):
+    """Create the member and send the invitation, or point to the member who has this e-mail."""
+    item = _open_request_or_404(request_id)
+    if item is not None:
+        member, created = invitations.approve_request(current_user, item)
+        flash(_("%(name)s is a member now; the invitation is on its way.", name=member.display_name) if created
+              else _("This e-mail address already belongs to %(name)s: no account was created.",
+                     name=member.display_name), "success" if created else "info")
+    return redirect(url_for("admin.account_requests"))
+
+
+@bp.route("/requests/<int:request_id>/reject", methods=["POST"])
+def reject_request(request_id):
+    """Refuse a request; the requester is told the reason by e-mail."""
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        flash(_("Give the reason the requester will read."), "error")
+        return redirect(url_for("admin.account_requests"))
+    item = _open_request_or_404(request_id)
+    if item is not None:
+        invitations.reject_request(current_user, item, reason[:2000])
+        flash(_("The request is rejected; the requester is told why."), "success")
+    return redirect(url_for("admin.account_requests"))
 
 
 @bp.route("/conduct", methods=["GET", "POST"])

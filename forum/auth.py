@@ -6,6 +6,7 @@ from flask_babel import format_datetime, gettext as _, lazy_gettext as _l, refre
 from flask_login import current_user, login_required, login_user, logout_user
 
 from . import invitations, services
+from .i18n import current_language
 from .extensions import limiter
 from .forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm
 
@@ -166,7 +167,7 @@ def contact():
     form = ContactForm()
     if form.validate_on_submit():
         services.file_account_request(form.name.data, form.email.data, form.academy.data,
-                                      form.graduation_year.data, form.message.data)
+                                      form.graduation_year.data, form.message.data, current_language())
         flash(_("Thank you. The portal team will reply to you by e-mail."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/contact.html", form=form)

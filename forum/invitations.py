@@ -1,9 +1,12 @@
-"""Invitations: imported alumni receive a one-time link, in their language, to set a password.
+"""Invitations, and the account requests that lead to them.
+
+Imported alumni receive a one-time link, in their language, to set a password.
 
 Sent through the e-mail outbox and the worker. With a broker, a large batch is spread out at
 INVITATIONS_PER_MINUTE (each delivery is due at its own minute; the outbox sweep sends what is
 due, so a batch resumes by itself after a restart). Nobody is invited twice unless asked.
 """
+import json
 import secrets
 from datetime import timedelta
 
@@ -13,6 +16,7 @@ from sqlalchemy import select, update
 
 from .extensions import db
 from .models import Invitation, User, utcnow
+from .roster import unique_username, username_base
 from .services import hash_password, end_all_sessions
 
 SALT = "invitation"
@@ -96,3 +100,41 @@ def accept(invitation, password):
     member.password_hash = hash_password(password)
     end_all_sessions(member)  # commits
     return member
+
+
+def _free_username(email):
+    taken = db.session.scalars(select(User.username).where(User.username.like(f"{username_base(email)}%")))
+    return unique_username(email, set(taken))
+
+
+def _decided(request, admin, status, **fields):
+    request.status, request.decided_at, request.decided_by_id = status, utcnow(), admin.id
+    for name, value in fields.items():
+        setattr(request, name, value)
+
+
+def approve_request(admin, request):
+    """Make the requester a member and invite them; if the e-mail is already a member's, link that
+    member instead (nothing is created). Returns (member, created)."""
+    member = db.session.scalar(select(User).where(User.email == request.email))
+    if member is not None:
+        _decided(request, admin, "existing", member_id=member.id)
+        db.session.commit()
+        return member, False
+    member = User(username=_free_username(request.email), email=request.email, display_name=request.name[:80],
+                  academy=request.academy, graduation_year=request.graduation_year,
+                  preferred_language=request.language)
+    db.session.add(member)
+    db.session.flush()
+    _decided(request, admin, "approved", member_id=member.id)
+    invite(admin, [member])  # commits the member, the decision and the invitation together
+    return member, True
+
+
+def reject_request(admin, request, reason):
+    """Refuse the request; the requester is told why by e-mail, in the language they wrote in."""
+    from moderation import mail
+    _decided(request, admin, "rejected", reason=reason)
+    mail.queue_mail(None, "request_rejected", payload=json.dumps(
+        {"to": request.email, "name": request.name, "language": request.language, "reason": reason}))
+    mail.commit()

@@ -303,8 +303,17 @@ class AccountRequest(db.Model):
     academy = db.Column(db.String(16))
     graduation_year = db.Column(db.Integer)
     message = db.Column(db.Text, nullable=False, default="")
+    language = db.Column(db.String(5), nullable=False, default="en")  # the form's language: the reply's
+    # open; approved (member created and invited), existing (the e-mail is a member's), rejected
     status = db.Column(db.String(16), nullable=False, default="open", index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    decided_at = db.Column(db.DateTime)
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    reason = db.Column(db.Text)  # why it was rejected, as told to the requester
+    member_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+
+    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+    member = db.relationship("User", foreign_keys=[member_id])
 
 
 class Invitation(db.Model):

@@ -98,9 +98,13 @@ def _clean_row(raw, line, seen):
             "preferred_language": language}, None
 
 
-def _username_for(email, taken):
-    """A unique username from the e-mail's local part: maria.lopez, maria.lopez2..."""
-    base = re.sub(r"[^a-z0-9._-]+", "", email.split("@")[0].lower())[:28] or "alumnus"
+def username_base(email):
+    return re.sub(r"[^a-z0-9._-]+", "", email.split("@")[0].lower())[:28] or "alumnus"
+
+
+def unique_username(email, taken):
+    """A username from the e-mail's local part not in `taken` (then added): maria.lopez, maria.lopez2..."""
+    base = username_base(email)
     name, number = base, 1
     while name in taken:
         number += 1
@@ -136,7 +140,7 @@ def import_roster(text, progress=None):
     new_rows, roster_facts, first_names = [], [], []
     for fields in valid:
         if fields["email"] not in existing:
-            new_rows.append({**fields, "username": _username_for(fields["email"], taken),
+            new_rows.append({**fields, "username": unique_username(fields["email"], taken),
                              "session_token": new_session_token(), "role": "member", "status": "active",
                              "timezone": "UTC", "bio_source": "", "bio_html": "", "digest_minutes": 60,
                              "created_at": now, "imported_at": now})

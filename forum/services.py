@@ -145,10 +145,10 @@ def change_password(user, current_password, new_password):
     return True
 
 
-def file_account_request(name, email, academy, graduation_year, message):
-    """Record a request for an account from the public contact form."""
+def file_account_request(name, email, academy, graduation_year, message, language="en"):
+    """Record a request for an account from the public contact form (in the language it was filled in)."""
     request = AccountRequest(name=name.strip(), email=email.strip().lower(), academy=academy or None,
-                             graduation_year=graduation_year, message=message or "")
+                             graduation_year=graduation_year, message=message or "", language=language)
     db.session.add(request)
     db.session.commit()
     return request

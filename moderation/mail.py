@@ -24,7 +24,7 @@ from .models import Case, Delivery, MailPreference, Notification
 
 # Notices about a penalty always reach the member, even one who can no longer sign in.
 MANDATORY = {"content_removed", "warning", "silence", "suspension", "dismissal", "appeal_decided",
-             "invitation"}
+             "invitation", "request_rejected"}
 # What members may switch off; new cases reach moderators in digests instead of one by one.
 OPTIONAL = {
     "report_reviewed": _l("A report I filed was reviewed"),
@@ -54,6 +54,7 @@ SUBJECTS = {
     "reinstated": _l("Your membership is restored"),
     "digest": _l("New cases in the moderation queue"),
     "invitation": _l("Your invitation to the ILEA Alumni Portal"),
+    "request_rejected": _l("Your request for an account on the ILEA Alumni Portal"),
 }
 
 
@@ -65,12 +66,12 @@ def wants_mail(user, kind):
 
 
 def queue_mail(user, kind, notification=None, payload="{}", due=None):
-    """Add an e-mail to the outbox of the current transaction, if the member wants it. One `due`
-    later than now waits for the outbox sweep (a large batch spread over time)."""
-    if not wants_mail(user, kind):
+    """Add an e-mail to the outbox of the current transaction, if the member wants it (`user` None:
+    to the non-member the payload names). One `due` later than now waits for the outbox sweep."""
+    if user is not None and not wants_mail(user, kind):
         return
-    delivery = Delivery(user_id=user.id, kind=kind, notification=notification, payload_json=payload,
-                        next_attempt_at=due)
+    delivery = Delivery(user_id=user.id if user else None, kind=kind, notification=notification,
+                        payload_json=payload, next_attempt_at=due)
     db.session.add(delivery)
     db.session.flush()
     if due is None or due <= utcnow():
@@ -157,13 +158,15 @@ def _invitation_context(invitation_id):
 def render(delivery):
     """The e-mail for a delivery, in the recipient's language, with links back to the portal."""
     from .notices import describe
-    user = delivery.user
+    user = delivery.recipient
     config = current_app.config
     with current_app.test_request_context(base_url=config["PORTAL_URL"]), member_locale(user):
         template, context = "notification", dict(user=user, kind=delivery.kind, portal_url=config["PORTAL_URL"])
         if delivery.kind == "invitation":
             template = "invitation"
             context.update(_invitation_context(delivery.payload["invitation"]))
+        elif delivery.kind == "request_rejected":
+            template, context["reason"] = "request_rejected", delivery.payload["reason"]
         elif delivery.kind == "digest":
             notices = db.session.scalars(select(Notification).where(
                 Notification.id.in_(delivery.payload["notifications"])).order_by(Notification.created_at)).all()

@@ -4,6 +4,7 @@ Moderation hides, never deletes: reports keep a snapshot of the content as it wa
 audit log only grows.
 """
 import json
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, UniqueConstraint
@@ -232,7 +233,9 @@ class Delivery(db.Model):
     __table_args__ = (Index("ix_deliveries_status_updated", "status", "updated_at"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    # None for mail to someone who is not a member (a rejected account request): the payload has
+    # "to", "name" and "language".
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     kind = db.Column(db.String(32), nullable=False)
     notification_id = db.Column(db.Integer, db.ForeignKey("notifications.id"))
     payload_json = db.Column(db.Text, nullable=False, default="{}")
@@ -251,6 +254,15 @@ class Delivery(db.Model):
     @property
     def payload(self):
         return json.loads(self.payload_json)
+
+    @property
+    def recipient(self):
+        """Who the mail is for: the member, or the non-member named in the payload."""
+        if self.user is not None:
+            return self.user
+        payload = self.payload
+        return SimpleNamespace(email=payload["to"], display_name=payload["name"],
+                               preferred_language=payload["language"], timezone="UTC")
 
 
 class MailPreference(db.Model):

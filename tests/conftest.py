@@ -141,7 +141,7 @@ def client(app):
 def make_user(app):
     """Create a member; by default they have accepted the Code of Conduct in force."""
     def make(username="alice", role="member", accepted=True, **fields):
-        user = User(username=username, email=f"{username}@example.org", role=role,
+        user = User(username=username, email=fields.pop("email", f"{username}@example.org"), role=role,
                     display_name=fields.pop("display_name", username.title()),
                     password_hash=fields.pop("password_hash", _PASSWORD_HASH), **fields)
         db.session.add(user)

@@ -76,6 +76,8 @@ ROUTES = [
     ("admin.archive_category", "POST", "/admin/categories/{category}/archive", {}, ADMINS_ACT),
     ("admin.archive_category", "POST", "/admin/categories/{category}/restore", {}, ADMINS_ACT),
     ("admin.account_requests", "GET", "/admin/requests", None, ADMINS_ONLY),
+    ("admin.approve_request", "POST", "/admin/requests/999999/approve", {}, roles(403, admin=404)),
+    ("admin.reject_request", "POST", "/admin/requests/999999/reject", {"reason": "No."}, roles(403, admin=404)),
     ("admin.invite", "GET", "/admin/invitations", None, ADMINS_ONLY),
     ("admin.invite", "POST", "/admin/invitations", {"member": "nobody"}, ADMINS_ONLY),  # the form, with the error
     ("admin.roster", "GET", "/admin/roster", None, ADMINS_ONLY),
