@@ -36,9 +36,20 @@ BODY_MAX = 20000
 FIRST_GRADUATION_YEAR = 1995  # ILEA Budapest opened in 1995
 
 
+def _without_nul(value):
+    # NUL cannot be stored in PostgreSQL text and means nothing in a post: drop it at the door.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class _CatalogMeta:
     def get_translations(self, form):
         return CatalogTranslations()
+
+    def bind_field(self, form, unbound_field, options):
+        if issubclass(unbound_field.field_class, (FieldList, FormField)):  # their inner fields filter
+            return unbound_field.bind(form=form, **options)
+        filters = (_without_nul, *unbound_field.kwargs.get("filters", ()))
+        return unbound_field.bind(form=form, filters=filters, **options)
 
 
 class PortalForm(FlaskForm):

@@ -66,7 +66,7 @@ class ImportResult:
 
 def _clean_row(raw, line, seen):
     """(fields, None) for a valid row, (None, reason) otherwise."""
-    row = {column: (raw.get(column) or "").strip() for column in COLUMNS}
+    row = {column: (raw.get(column) or "").replace("\x00", "").strip() for column in COLUMNS}
     for column in REQUIRED:
         if not row[column]:
             return None, ERRORS["missing"] % {"column": column}

@@ -207,3 +207,10 @@ def test_a_member_writing_too_fast_is_slowed_down_and_keeps_the_text(app, member
     edit = member_client.post(f"/p/{opening.id}/edit", data={"body": "Edited"})
     assert edit.status_code == 429  # one allowance for threads, replies and edits together
     assert db.session.scalar(db.select(db.func.count()).select_from(Post).where(Post.thread_id == thread.id)) == 4
+
+
+def test_nul_characters_typed_into_a_form_are_dropped_not_an_error(app, member, member_client):
+    thread = start_thread(member).thread
+    response = member_client.post(f"/t/{thread.id}/reply", data={"body": "before\x00after"})
+    assert response.status_code == 302  # PostgreSQL cannot store NUL: the form drops it
+    assert db.session.scalar(db.select(Post.body_source).where(Post.number == 2)) == "beforeafter"
