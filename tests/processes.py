@@ -215,7 +215,8 @@ class Gunicorn:
     def start(self, timeout=60):
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(self.workers), "--bind",
+                # --preload: the app is loaded before the fork, so every worker is ready at once.
+                [str(ROOT / ".venv" / "bin" / "gunicorn"), "--preload", "--workers", str(self.workers), "--bind",
                  f"127.0.0.1:{self.port}", "--access-logfile", "-", "--access-logformat", "access %(p)s %(m)s %(U)s %(s)s",
                  "wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -4,6 +4,7 @@ import http.cookiejar
 import os
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -73,18 +74,6 @@ def browser(base):
     return failed_login
 
 
-def shared_refusal(served, limit):
-    """A refusal by a worker that had itself let fewer than `limit` failures through: proof that the
-    workers share one count (with per-process counts it would have answered 200)."""
-    let_through = Counter()
-    for pid, method, path, status in served:
-        if method == "POST" and status == "200":
-            let_through[pid] += 1
-        elif method == "POST" and status == "429" and let_through[pid] < limit:
-            return pid
-    return None
-
-
 def test_the_limit_holds_across_two_gunicorn_workers(database_url, redis_server, app, tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "SECRET_KEY": "test-secret-key",
            "DATABASE_URL": sqlalchemy_url(database_url), "RATELIMIT_STORAGE_URI": redis_server.url,
@@ -94,12 +83,24 @@ def test_the_limit_holds_across_two_gunicorn_workers(database_url, redis_server,
     server.start()
     try:
         attempt = browser(server.url)
-        statuses = [attempt(f"user{n}") for n in range(8)]
-        # Which worker answers is the kernel's choice: go on until one that counted few refuses.
-        while not shared_refusal(server.served(), 6) and len(statuses) < 60:
-            statuses.append(attempt(f"user{len(statuses)}"))
+        attempt("warm-up")  # one session (and CSRF token) before the requests run side by side
+        # Four at a time: a sync worker serves one request at once, so both workers must answer.
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda n: attempt(f"user{n}"), range(24)))
     finally:
         server.stop()
-    assert statuses == [200] * 6 + [429] * (len(statuses) - 6), server.log()[-3000:]
-    assert len({pid for pid, *_ in server.served()}) == 2
-    assert shared_refusal(server.served(), 6)
+    posts = [(pid, status) for pid, method, path, status in server.served() if method == "POST"]
+    assert len({pid for pid, _ in posts}) == 2, server.log()[-3000:]  # both workers answered
+    # Only failures count, and they are counted after the answer: requests side by side may slip
+    # through together (at most one per other thread). A count per process would let each worker
+    # allow six on its own; shared, a worker refuses before it has let six through itself.
+    allowed = statuses.count(200) + 1  # the warm-up failed too
+    assert 6 <= allowed <= 6 + 3 and statuses.count(429) == 24 - (allowed - 1)
+    let_through = Counter()
+    for pid, status in posts:
+        if status == "200":
+            let_through[pid] += 1
+        elif let_through[pid] < 6:
+            break  # a refusal by a worker that had counted fewer than six itself: the count is shared
+    else:
+        raise AssertionError(f"no worker refused before its own sixth failure: {posts}")
