@@ -1,12 +1,12 @@
 """Signing in and out, the Code of Conduct, and the public contact form."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, g, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext as _, lazy_gettext as _l, refresh
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from . import invitations, services
-from .i18n import current_language
+from .i18n import current_language, member_locale
 from .extensions import limiter
 from .forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm
 
@@ -92,15 +92,21 @@ def invitation(token):
     found, problem = invitations.find(token)
     if problem == "invalid":
         abort(404)
-    g.locale_member = found.user  # the page speaks the invited member's language, like the mail
-    refresh()
-    if problem:
+    with member_locale(found.user):  # the page speaks the invited member's language, like the mail
+        return _invitation_page(found, problem)
+
+
+def _invitation_page(found, problem):
+    def refused(problem):
         return render_template("auth/invitation.html", problem=INVITATION_PROBLEMS[problem], form=None), 410
+
+    if problem:
+        return refused(problem)
     form = NewPasswordForm()
     if form.validate_on_submit():
         member = invitations.accept(found, form.new_password.data)
         if member is None:
-            return render_template("auth/invitation.html", problem=INVITATION_PROBLEMS["used"], form=None), 410
+            return refused("used")
         session.clear()  # a fresh session for the new member, as at sign-in
         login_user(member)
         services.record_login(member)

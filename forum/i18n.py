@@ -16,7 +16,8 @@ from flask_login import current_user
 # The catalogs are per language; dates and numbers follow a country's usage. The portal writes
 # European Portuguese ("palavra-passe"), so Portuguese dates are formatted as in Portugal.
 BABEL_LOCALES = {"pt": "pt_PT"}
-TIMEZONES = pytz.common_timezones
+TIMEZONES = pytz.common_timezones  # the profile's choices, in order
+_KNOWN_ZONES = frozenset(TIMEZONES)  # looked up on every request
 RELATIVE_UNTIL_DAYS = 7  # newer times read "3 hours ago"; older ones show the date
 
 
@@ -88,7 +89,7 @@ def select_locale():
 
 def select_timezone():
     member = _member()
-    return member.timezone if member is not None and member.timezone in TIMEZONES else None
+    return member.timezone if member is not None and member.timezone in _KNOWN_ZONES else None
 
 
 @contextmanager

@@ -5,11 +5,11 @@ from pathlib import Path
 
 from forum.extensions import db
 from forum.models import User
-from forum.roster import import_roster
+from forum.roster import COLUMNS, import_roster
 from tests.conftest import count_rows, page_text, unescaped_page_text, user_named
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "roster-sample.csv"
-HEADER = "full_name,email,academy,class_session,graduation_year,country,agency,preferred_language\n"
+HEADER = ",".join(COLUMNS) + "\n"
 
 
 def test_the_sample_roster_imports_all_but_its_bad_row_from_the_cli(app, tmp_path):

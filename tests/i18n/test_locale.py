@@ -1,4 +1,5 @@
 """The portal speaks the member's language: selection, the switcher, whole pages, dates, post languages."""
+import functools
 import html
 import re
 from datetime import timedelta
@@ -47,13 +48,18 @@ def visible_texts(page):
     return parser.texts
 
 
-def english_left_on(page, language):
-    """Catalog messages shown in English on a page rendered in `language`."""
+@functools.cache
+def translated_ids(language):
+    """The catalog's messages whose translation into `language` differs from the English."""
     with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
         catalog = read_po(handle)
-    english = {message.id for message in catalog
-               if isinstance(message.id, str) and message.id and message.string != message.id}
-    return sorted(set(visible_texts(page)) & english)
+    return frozenset(message.id for message in catalog
+                     if isinstance(message.id, str) and message.id and message.string != message.id)
+
+
+def english_left_on(page, language):
+    """Catalog messages shown in English on a page rendered in `language`."""
+    return sorted(set(visible_texts(page)) & translated_ids(language))
 
 
 # Template text outside {% trans %} and _() never reaches the catalog: find it in the sources.

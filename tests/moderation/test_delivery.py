@@ -338,6 +338,12 @@ def keep_sweeping(seconds, every=1.0):
         time.sleep(every)
 
 
+def assert_each_admin_mailed_once(smtp_server, admins, case):
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(a.email for a in admins)
+    assert_escalation_mails(smtp_server, admins, case)
+    wait_until(lambda: {row.status for row in delivery_rows()} == {"sent"}, 10, "the deliveries to be marked sent")
+
+
 def test_escalation_with_everything_up_mails_each_admin(portal, worker, smtp_server, make_user):
     admins, moderator, case = escalation_setup(make_user)
     client = signed_in(portal, moderator)
@@ -347,9 +353,7 @@ def test_escalation_with_everything_up_mails_each_admin(portal, worker, smtp_ser
     assert response.status_code == 302
     wait_until(lambda: len(smtp_server.messages) >= 2, 20, "the admins' mails")
     time.sleep(0.5)  # time for a duplicate to show
-    assert sorted(m["To"] for m in smtp_server.messages) == sorted(a.email for a in admins)
-    assert_escalation_mails(smtp_server, admins, case)
-    wait_until(lambda: {row.status for row in delivery_rows()} == {"sent"}, 10, "the deliveries to be marked sent")
+    assert_each_admin_mailed_once(smtp_server, admins, case)
 
 
 def test_escalation_while_redis_is_down_is_mailed_after_redis_returns(portal, worker, redis_server, smtp_server,
@@ -374,9 +378,7 @@ def test_escalation_while_redis_is_down_is_mailed_after_redis_returns(portal, wo
     redis_server.start()  # empty: what was queued before is gone, as after a crash
     sweep_until(lambda: len(smtp_server.messages) >= 2, 45, "the admins' mails after Redis returned")
     keep_sweeping(2)
-    assert sorted(m["To"] for m in smtp_server.messages) == sorted(a.email for a in admins)
-    assert_escalation_mails(smtp_server, admins, case)
-    wait_until(lambda: {row.status for row in delivery_rows()} == {"sent"}, 10, "the deliveries to be marked sent")
+    assert_each_admin_mailed_once(smtp_server, admins, case)
 
 
 def test_escalation_while_redis_hangs_answers_the_moderator_promptly(portal, worker, redis_server, smtp_server,
