@@ -54,9 +54,13 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is None:
+            known = services.find_member(form.login.data)
+            if known is not None:
+                services.record_login_attempt(known, "password", "failed")
             current_app.logger.warning("login failed for %r from %s", form.login.data, request.remote_addr)
             flash(_("The username, e-mail or password is not correct."), "error")
         elif not user.is_active:
+            services.record_login_attempt(user, "password", "refused")
             current_app.logger.warning("login refused (%s) for %s from %s", user.status, user.username,
                                        request.remote_addr)
             if user.is_suspended and not user.is_dismissed:
@@ -73,7 +77,7 @@ def login():
             # A fresh session (and CSRF token) on sign-in: nothing planted before survives it.
             session.clear()
             login_user(user, remember=form.remember.data)
-            services.record_login(user, chosen_language)
+            services.record_login(user, "password", chosen_language)
             current_app.logger.info("login succeeded for %s from %s", user.username, request.remote_addr)
             return redirect(target)
     return render_template("auth/login.html", form=form, ign_url=current_app.config["IGN_URL"],
@@ -109,7 +113,7 @@ def _invitation_page(found, problem):
             return refused("used")
         session.clear()  # a fresh session for the new member, as at sign-in
         login_user(member)
-        services.record_login(member)
+        services.record_login(member, "invitation")
         current_app.logger.info("invitation accepted by %s from %s", member.username, request.remote_addr)
         flash(_("Welcome, %(name)s. Your password is set.", name=member.display_name), "success")
         return redirect(url_for("auth.conduct"))

@@ -28,7 +28,7 @@ THREAD_KINDS = {
 }
 LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "th": "ไทย", "pt": "Português"}
 ROLES = ("member", "moderator", "admin")
-STATUSES = ("active", "suspended", "dismissed")
+STATUSES = ("active", "suspended", "dismissed", "deleted")  # deleted: anonymized at the member's request
 
 
 def utcnow():
@@ -57,7 +57,8 @@ class User(UserMixin, db.Model):
     session_token = db.Column(db.String(64), nullable=False, unique=True, default=new_session_token)
     role = db.Column(db.String(16), nullable=False, default="member")
     status = db.Column(db.String(16), nullable=False, default="active")
-    display_name = db.Column(db.String(80), nullable=False)
+    # Read through `display_name`, which names a deleted account "Former member" in the reader's language.
+    stored_name = db.Column("display_name", db.String(80), nullable=False)
     academy = db.Column(db.String(16))
     class_session = db.Column(db.String(80))
     graduation_year = db.Column(db.Integer)
@@ -71,6 +72,9 @@ class User(UserMixin, db.Model):
     last_login_at = db.Column(db.DateTime)
     imported_at = db.Column(db.DateTime)  # last updated from an academy roster
     invited_at = db.Column(db.DateTime)  # last sent an invitation to join
+    # The ILEA Global Network's subject identifier, linked at the first sign-in through IGN.
+    ign_subject = db.Column(db.String(255), unique=True)
+    deleted_at = db.Column(db.DateTime)  # anonymized at the member's request
     # Timed penalties end by themselves: they are in force while these lie in the future.
     suspended_until = db.Column(db.DateTime)
     silenced_until = db.Column(db.DateTime)
@@ -83,6 +87,18 @@ class User(UserMixin, db.Model):
 
     def get_id(self):
         return self.session_token
+
+    @property
+    def display_name(self):
+        return _l("Former member") if self.status == "deleted" else self.stored_name
+
+    @display_name.setter
+    def display_name(self, value):
+        self.stored_name = value
+
+    @property
+    def is_deleted(self):
+        return self.status == "deleted"
 
     @property
     def is_active(self):
@@ -119,6 +135,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.username}>"
+
+
+class LoginEvent(db.Model):
+    """One sign-in attempt on a known account: the login history admins read on a member's page."""
+
+    __tablename__ = "login_events"
+    __table_args__ = (Index("ix_login_events_user_created", "user_id", "created_at"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # password, ign, invitation, reset; outcome: ok, failed (wrong password), refused (not active)
+    method = db.Column(db.String(16), nullable=False)
+    outcome = db.Column(db.String(16), nullable=False, default="ok")
+    ip = db.Column(db.String(45))
+    user_agent = db.Column(db.String(255))
 
 
 class CategoryModerator(db.Model):

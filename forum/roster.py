@@ -92,7 +92,7 @@ def _clean_row(raw, line, seen):
         if len(row[column]) > limit:
             return None, ERRORS["long"] % {"column": column, "max": limit}
     seen[email] = line
-    return {"display_name": row["full_name"], "email": email, "academy": academy,
+    return {"stored_name": row["full_name"], "email": email, "academy": academy,
             "class_session": row["class_session"] or None, "graduation_year": year,
             "country": row["country"] or None, "agency": row["agency"] or None,
             "preferred_language": language}, None
@@ -148,7 +148,7 @@ def import_roster(text, progress=None):
         member_id, signed_in = existing[fields["email"]]
         roster_facts.append({"id": member_id, "imported_at": now, **{name: fields[name] for name in ROSTER_FACTS}})
         if not signed_in:  # the name and language are the member's own once they have signed in
-            first_names.append({"id": member_id, "display_name": fields["display_name"],
+            first_names.append({"id": member_id, "stored_name": fields["stored_name"],
                                 "preferred_language": fields["preferred_language"]})
     for rows, statement in ((new_rows, insert(User)), (roster_facts, update(User)), (first_names, update(User))):
         for start in range(0, len(rows), BATCH):

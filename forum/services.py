@@ -1,5 +1,6 @@
 """Forum operations. Each one checks its rules, changes state and commits one transaction."""
 from argon2 import PasswordHasher
+from flask import has_request_context, request
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
@@ -15,6 +16,7 @@ from .models import (
     ConductRule,
     ConductVersion,
     LANGUAGES,
+    LoginEvent,
     Post,
     PostRevision,
     THREAD_KINDS,
@@ -87,11 +89,19 @@ def member_from_record_token(token, max_age=3600):
     return db.session.get(User, user_id)
 
 
-def record_login(user, language=None):
+def record_login(user, method="password", language=None):
     """Note a successful sign-in, with the language the visitor chose on the way in, if any."""
     user.last_login_at = utcnow()
     if language in LANGUAGES:
         user.preferred_language = language
+    record_login_attempt(user, method, "ok")
+
+
+def record_login_attempt(user, method, outcome):
+    """Add a sign-in attempt on a known account to its login history (ok, failed or refused)."""
+    agent = request.user_agent.string[:255] if has_request_context() else None
+    db.session.add(LoginEvent(user_id=user.id, method=method, outcome=outcome, user_agent=agent,
+                              ip=request.remote_addr if has_request_context() else None))
     db.session.commit()
 
 
