@@ -6,18 +6,19 @@ from flask_babel import format_datetime, format_decimal, lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as config_module, i18n
+from . import config as config_module, i18n, ign
 from .extensions import babel, celery_init_app, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Reachable without signing in: the portal is closed to everything else.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "auth.choose_language", "auth.invitation", "static",
+                    "auth.reset_request", "auth.reset_password", "auth.ign_login", "auth.ign_callback",
                     "moderation.record_with_token"}  # signed link for members who cannot sign in
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'none'; form-action 'self'{ign}; frame-ancestors 'none'"
 )
 
 
@@ -84,7 +85,9 @@ def _upload_limits():
 
 
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # The IGN sign-in form redirects to the provider, and form-action governs that redirect too.
+    ign_origin = " " + ign.provider_origin() if ign.enabled() else ""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(ign=ign_origin))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -126,4 +129,5 @@ def _register_template_helpers(app):
         can=permissions, academies=ACADEMIES, thread_kinds=THREAD_KINDS, languages=LANGUAGES,
         conduct_accepted=conduct_accepted, format_datetime=format_datetime, time_tag=i18n.time_tag,
         format_number=format_decimal, html_lang=i18n.html_lang, current_language=i18n.current_language,
+        ign_enabled=ign.enabled,
     )

@@ -1,10 +1,11 @@
-"""Administration: the alumni roster, categories, account requests, the Code of Conduct."""
+"""Administration: members, the alumni roster, categories, account requests, the Code of Conduct."""
 import re
 import secrets
 from pathlib import Path
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -17,10 +18,10 @@ from flask import (
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from . import invitations, permissions, services
+from . import invitations, members, permissions, services
 from .extensions import db
-from .forms import CategoryForm, ConductForm, InviteForm, RosterForm
-from .models import AccountRequest, Category
+from .forms import CategoryForm, ConductForm, InviteForm, MemberRoleForm, RosterForm
+from .models import AccountRequest, Category, User
 from .roster import import_roster
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -201,3 +202,114 @@ def conduct():
         flash(_("Version %(number)s of the Code of Conduct is published.", number=version.number), "success")
         return redirect(url_for("auth.conduct"))
     return render_template("admin/conduct.html", form=form, current=current)
+
+
+# --- members -----------------------------------------------------------------------------------
+
+def _page():
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@bp.route("/members")
+def members_list():
+    """Find members by name, e-mail, academy, year, country, role, status or invitation."""
+    filters = members.filters_from(request.args)
+    return render_template("admin/members.html", members=members.page_of(filters, _page()), filters=filters,
+                           countries=members.countries(), **members.vocabulary())
+
+
+@bp.route("/members.csv")
+def members_csv():
+    """The members matching the filter as a roster CSV, which the roster import takes back."""
+    return Response(members.export_csv(members.filters_from(request.args)), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=members.csv"})
+
+
+BULK_DONE = {
+    "invite": lambda count: ngettext("%(num)d invitation is on its way.", "%(num)d invitations are on their way.",
+                                     count),
+    "sign_out": lambda count: ngettext("%(num)d member is signed out everywhere.",
+                                       "%(num)d members are signed out everywhere.", count),
+}
+
+
+@bp.route("/members/bulk", methods=["POST"])
+def members_bulk():
+    """A bulk action on every member the filter matches: first the count to confirm, then the action."""
+    filters = members.filters_from(request.form)
+    action = request.form.get("action")
+    if action not in members.BULK_ACTIONS:
+        abort(400)
+    count = members.bulk_count(current_user, action, filters)
+    if count == 0:
+        flash(_("Nobody to invite: the matching members have all been invited or have a password already.")
+              if action == "invite" else _("No member matches this filter."), "info")
+        return redirect(url_for("admin.members_list", **filters))
+    confirmed = request.form.get("confirmed", type=int)
+    if confirmed != count:  # not confirmed yet, or the filter's members changed since
+        return render_template("admin/members_bulk.html", action=action, count=count, filters=filters,
+                               changed=confirmed is not None, **members.vocabulary())
+    done = members.bulk_invite(current_user, filters) if action == "invite" \
+        else members.bulk_sign_out(current_user, filters)
+    flash(BULK_DONE[action](done), "success")
+    return redirect(url_for("admin.members_list", **filters))
+
+
+def _role_form(member, categories):
+    form = MemberRoleForm()
+    form.categories.choices = [(category.id, _(category.name)) for category in categories]
+    if request.method == "GET":
+        form.role.data, form.categories.data = member.role, sorted(member.moderated_category_ids)
+    return form
+
+
+@bp.route("/members/<int:member_id>")
+def member(member_id):
+    """A member: profile, invitation, activity, moderation history, login history, role."""
+    member = db.get_or_404(User, member_id)
+    data = members.member_page(member)
+    return render_template("admin/member.html", member=member, form=_role_form(member, data["categories"]),
+                           browser=members.browser_summary, **members.vocabulary(), **data)
+
+
+def _run(operation, success_message, member):
+    try:
+        done = operation()
+    except members.MemberAdminError as error:
+        flash(error.message, "error")
+    else:
+        changed = done is not False
+        flash(success_message if changed else _("Nothing changed."), "success" if changed else "info")
+    return redirect(url_for("admin.member", member_id=member.id))
+
+
+@bp.route("/members/<int:member_id>/role", methods=["POST"])
+def change_role(member_id):
+    """Give the member a role (moderators: category scopes); recorded in the audit log."""
+    member = db.get_or_404(User, member_id)
+    form = MemberRoleForm()  # members.change_role checks the categories
+    if not form.validate_on_submit():
+        flash(_("Choose a role."), "error")
+        return redirect(url_for("admin.member", member_id=member.id))
+    response = _run(lambda: members.change_role(current_user, member, form.role.data, form.categories.data or (),
+                                                form.note.data or ""),
+                    _("The role of %(name)s is changed.", name=member.display_name), member)
+    if not permissions.is_admin(current_user):  # the admin gave up their own role: nothing here to see
+        return redirect(url_for("forum.index"))
+    return response
+
+
+@bp.route("/members/<int:member_id>/sign-out", methods=["POST"])
+def sign_out_member(member_id):
+    """End every session of the member, remember-me cookies included."""
+    member = db.get_or_404(User, member_id)
+    return _run(lambda: members.sign_out(current_user, member),
+                _("%(name)s is signed out everywhere.", name=member.display_name), member)
+
+
+@bp.route("/members/<int:member_id>/invite", methods=["POST"])
+def invite_member(member_id):
+    """Send the member an invitation, or a new one."""
+    member = db.get_or_404(User, member_id)
+    return _run(lambda: members.invite_member(current_user, member),
+                _("The invitation is on its way to %(email)s.", email=member.email), member)

@@ -4,11 +4,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
-from . import invitations, services
+from . import ign, invitations, passwords, services
 from .i18n import current_language, member_locale
 from .extensions import limiter
-from .forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm
+from .forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm, ResetRequestForm
 
 bp = Blueprint("auth", __name__)
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -60,16 +61,7 @@ def login():
             current_app.logger.warning("login failed for %r from %s", form.login.data, request.remote_addr)
             flash(_("The username, e-mail or password is not correct."), "error")
         elif not user.is_active:
-            services.record_login_attempt(user, "password", "refused")
-            current_app.logger.warning("login refused (%s) for %s from %s", user.status, user.username,
-                                       request.remote_addr)
-            if user.is_suspended and not user.is_dismissed:
-                flash(_("This account is suspended until %(date)s.",
-                        date=format_datetime(user.suspended_until, "medium")), "error")
-            else:
-                flash(_("This account is not active. Contact the portal administrators."), "error")
-            # The password was right: let them read the decision and appeal it.
-            record_url = url_for("moderation.record_with_token", token=services.record_token(user))
+            record_url = _refuse_inactive(user, "password")
         else:
             target = safe_next()
             # The language picked with the switcher before signing in becomes the member's own.
@@ -82,6 +74,81 @@ def login():
             return redirect(target)
     return render_template("auth/login.html", form=form, ign_url=current_app.config["IGN_URL"],
                            record_url=record_url)
+
+
+def _refuse_inactive(user, method):
+    """Refuse a suspended, dismissed or deleted member who proved who they are; returns the link
+    to the decisions about them."""
+    services.record_login_attempt(user, method, "refused")
+    current_app.logger.warning("login refused (%s, %s) for %s from %s", user.status, method, user.username,
+                               request.remote_addr)
+    if user.is_suspended and not user.is_dismissed:
+        flash(_("This account is suspended until %(date)s.",
+                date=format_datetime(user.suspended_until, "medium")), "error")
+    else:
+        flash(_("This account is not active. Contact the portal administrators."), "error")
+    # Their password (or their IGN account) was right: let them read the decision and appeal it.
+    return url_for("moderation.record_with_token", token=services.record_token(user))
+
+
+@bp.route("/login/ign", methods=["POST"])
+def ign_login():
+    """Sign in with the ILEA Global Network: off to its sign-in page, back at ign_callback."""
+    if not ign.enabled():
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(safe_next())
+    session["ign_next"] = safe_next()
+    # Coming from an invitation page: a matching sign-in spends the invitation.
+    found, problem = invitations.find(request.form.get("invitation", ""))
+    session["ign_invitation"] = found.id if found is not None and problem is None else None
+    try:
+        return ign.authorization_redirect()
+    except ign.PROVIDER_ERRORS as error:
+        return _ign_failed(error)
+
+
+@bp.route("/login/ign/callback")
+def ign_callback():
+    """The ILEA Global Network sends the member back: sign in the member its ID token names."""
+    if not ign.enabled():
+        abort(404)
+    target, invitation_id = session.pop("ign_next", None), session.pop("ign_invitation", None)
+    try:
+        claims = ign.verified_claims()
+    except ign.PROVIDER_ERRORS as error:
+        return _ign_failed(error)
+    member = ign.member_for(claims)
+    if member is None:
+        current_app.logger.warning("IGN sign-in refused: no member for %s (%s, verified: %s) from %s", claims["sub"],
+                                   claims.get("email"), claims.get("email_verified"), request.remote_addr)
+        if claims.get("email_verified") is True:
+            message = _("No member of the portal has the e-mail address %(email)s.", email=claims.get("email"))
+        else:
+            message = _("The ILEA Global Network has not verified the e-mail address of your account, "
+                        "so the portal cannot tell which member you are.")
+        flash(Markup('{} <a href="{}">{}</a>').format(message, url_for("auth.contact"), _("Contact us")), "error")
+        return redirect(url_for("auth.login"))
+    if not member.is_active:
+        record_url = _refuse_inactive(member, "ign")
+        flash(Markup('<a href="{}">{}</a>').format(record_url, _("Read the decision about your account and appeal it")),
+              "info")
+        return redirect(url_for("auth.login"))
+    chosen_language = session.get("language")
+    session.clear()  # a fresh session (and CSRF token), as at every sign-in
+    login_user(member)
+    ign.sign_in(member, claims, chosen_language, invitation_id)
+    current_app.logger.info("login through IGN succeeded for %s from %s", member.username, request.remote_addr)
+    return redirect(target or url_for("forum.index"))
+
+
+def _ign_failed(error):
+    current_app.logger.warning("IGN sign-in failed from %s: %s: %s", request.remote_addr, type(error).__name__, error)
+    if getattr(error, "error", None) == "access_denied":
+        flash(_("Signing in with the ILEA Global Network was cancelled."), "info")
+    else:
+        flash(_("Signing in with the ILEA Global Network did not work. Please try again later."), "error")
+    return redirect(url_for("auth.login"))
 
 
 INVITATION_PROBLEMS = {
@@ -97,27 +164,73 @@ def invitation(token):
     if problem == "invalid":
         abort(404)
     with member_locale(found.user):  # the page speaks the invited member's language, like the mail
-        return _invitation_page(found, problem)
+        return _one_time_link_page(
+            "auth/invitation.html", INVITATION_PROBLEMS, problem, found.user,
+            set_password=lambda password: invitations.accept(found, password), method="invitation",
+            welcome=lambda member: _("Welcome, %(name)s. Your password is set.", name=member.display_name),
+            target="auth.conduct")
 
 
-def _invitation_page(found, problem):
+def _reset_email_key():
+    return f"password-reset:{request.form.get('email', '').strip().lower()}"
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_reset_email_key)  # no mail-bombing a member
+def reset_request():
+    """Ask for a password reset link by e-mail; with IGN, passwords are reset in the IGN application."""
+    if ign.enabled():
+        return redirect(current_app.config["IGN_URL"])
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        passwords.request_reset(form.email.data)
+        current_app.logger.info("password reset asked for %r from %s", form.email.data, request.remote_addr)
+        flash(_("If an account uses this address, a link to choose a new password is on its way. It works for %(hours)d hours.", hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+RESET_PROBLEMS = {
+    "used": _l("This link has already been used: the password was changed since it was sent. Ask for a new link if you need one."),
+    "expired": _l("This link has expired. Ask for a new one."),
+}
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password with the link from the reset mail; the member is then signed in."""
+    member, problem = passwords.find(token)
+    if problem == "invalid":
+        abort(404)
+    with member_locale(member):  # the page speaks the member's language, like the mail
+        return _one_time_link_page(
+            "auth/reset_password.html", RESET_PROBLEMS, problem, member,
+            set_password=lambda password: member if passwords.reset(member, password) else None,
+            method="reset", welcome=lambda member: _("Your password is changed. Other devices have been signed out."),
+            target="forum.index")
+
+
+def _one_time_link_page(template, problems, problem, member, set_password, method, welcome, target):
+    """The page behind a one-time link (invitation, password reset): refused with 410 once spent or
+    expired; else the new-password form, which signs the member in with a fresh session."""
     def refused(problem):
-        return render_template("auth/invitation.html", problem=INVITATION_PROBLEMS[problem], form=None), 410
+        return render_template(template, problem=problems[problem], form=None), 410
 
     if problem:
         return refused(problem)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        member = invitations.accept(found, form.new_password.data)
-        if member is None:
+        member = set_password(form.new_password.data)
+        if member is None:  # spent meanwhile: two tabs submitting at once
             return refused("used")
-        session.clear()  # a fresh session for the new member, as at sign-in
+        session.clear()  # a fresh session, as at sign-in
         login_user(member)
-        services.record_login(member, "invitation")
-        current_app.logger.info("invitation accepted by %s from %s", member.username, request.remote_addr)
-        flash(_("Welcome, %(name)s. Your password is set.", name=member.display_name), "success")
-        return redirect(url_for("auth.conduct"))
-    return render_template("auth/invitation.html", form=form, member=found.user, problem=None)
+        services.record_login(member, method)
+        current_app.logger.info("%s link used by %s from %s", method, member.username, request.remote_addr)
+        flash(welcome(member), "success")
+        return redirect(url_for(target))
+    return render_template(template, form=form, member=member, problem=None)
 
 
 @bp.route("/language", methods=["POST"])

@@ -78,6 +78,11 @@ def from_environment():
         "CELERY_VISIBILITY_TIMEOUT": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
         "STALE_CASE_HOURS": int(os.environ.get("STALE_CASE_HOURS", "48")),
         "IGN_URL": os.environ.get("IGN_URL", "https://ign.ilea.example/"),
+        # Sign-in with the ILEA Global Network (OpenID Connect): offered when all three are set.
+        "IGN_OIDC_ISSUER": os.environ.get("IGN_OIDC_ISSUER", ""),
+        "IGN_OIDC_CLIENT_ID": os.environ.get("IGN_OIDC_CLIENT_ID", ""),
+        "IGN_OIDC_CLIENT_SECRET": os.environ.get("IGN_OIDC_CLIENT_SECRET", ""),
+        "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "2")),  # without IGN
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "14")),  # how long an invitation link works
         "INVITATIONS_PER_MINUTE": int(os.environ.get("INVITATIONS_PER_MINUTE", "120")),  # with a broker
         "PORTAL_URL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),

@@ -14,10 +14,12 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -124,6 +126,13 @@ class PasswordForm(PortalForm):
         DataRequired(), EqualTo("new_password", message=_l("The two passwords do not match."))])
 
 
+class DeleteAccountForm(PortalForm):
+    # Members who sign in with IGN only have no password here: the checkbox is their confirmation.
+    password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=1024)])
+    understood = BooleanField(_l("I understand that my account is deleted for good and cannot be restored."),
+                              validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
 def _body(label):
     return TextAreaField(label, validators=[DataRequired(), Length(max=BODY_MAX)],
                          description=_l("Markdown is supported: **bold**, *italic*, lists, > quotes, links."))
@@ -177,6 +186,15 @@ class NewPasswordForm(PortalForm):
         DataRequired(), EqualTo("new_password", message=_l("The two passwords do not match."))])
 
 
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ResetRequestForm(PortalForm):
+    email = StringField(_l("E-mail"), filters=[_stripped], validators=[
+        DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
+
+
 class InviteForm(PortalForm):
     member = StringField(_l("One member (username or e-mail)"), validators=[Optional(), Length(max=254)])
     academy = SelectField(_l("Or every member of an academy"), choices=_academy_choices(_l("Any academy")),
@@ -203,3 +221,15 @@ class ConductForm(PortalForm):
     introduction = TextAreaField(_l("Introduction"), validators=[DataRequired(), Length(max=10000)])
     closing = TextAreaField(_l("Closing statement"), validators=[DataRequired(), Length(max=5000)])
     rules = FieldList(FormField(ConductRuleForm), min_entries=1)
+
+
+class MemberRoleForm(PortalForm):
+    """An admin gives a member a role; category scopes apply to moderators only."""
+
+    role = SelectField(_l("Role"), choices=_choices([
+        ("member", _l("Member")), ("moderator", _l("Moderator")), ("admin", _l("Administrator"))]))
+    categories = SelectMultipleField(
+        _l("Categories this moderator looks after"), coerce=int, validate_choice=False,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description=_l("For moderators only. Tick none and the moderator moderates every category."))
+    note = StringField(_l("Note for the audit log"), validators=[Optional(), Length(max=500)])

@@ -47,6 +47,16 @@ def slugify(text):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # The admins' member list (forum/members.py): its default order, and the filters that pick
+    # few of ~70,000 rows (an academy and year, a country, the staff, suspended or dismissed members).
+    __table_args__ = (
+        Index("ix_users_name", "display_name", "id"),
+        Index("ix_users_academy_year", "academy", "graduation_year"),
+        Index("ix_users_country", "country"),
+        Index("ix_users_role", "role"),
+        Index("ix_users_status", "status"),
+        Index("ix_users_suspended_until", "suspended_until"),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     username = db.Column(db.String(32), nullable=False, unique=True)

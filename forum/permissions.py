@@ -89,7 +89,7 @@ def can_report_post(user, post):
 
 
 def can_report_member(user, member):
-    return can_speak(user) and member.id != user.id
+    return can_speak(user) and member.id != user.id and not member.is_deleted  # nobody left to report
 
 
 def can_view_case(user, case):

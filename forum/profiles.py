@@ -1,11 +1,13 @@
 """Alumni profiles: reading any member's, editing one's own, changing the password."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, refresh
-from flask_login import current_user, login_user
+import json
 
-from . import services
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, refresh
+from flask_login import current_user, login_user, logout_user
+
+from . import accounts, services
 from .extensions import db
-from .forms import PasswordForm, ProfileForm
+from .forms import DeleteAccountForm, PasswordForm, ProfileForm
 from .models import User
 
 bp = Blueprint("profiles", __name__)
@@ -46,3 +48,36 @@ def change_password():
             return redirect(url_for("profiles.profile", username=current_user.username))
         form.current_password.errors.append(_("The current password is not correct."))
     return render_template("profiles/password.html", form=form)
+
+
+@bp.route("/account/data")
+def my_data():
+    """Download one's data, or delete one's account."""
+    return render_template("profiles/data.html", form=DeleteAccountForm())
+
+
+@bp.route("/account/data.json")
+def export_data():
+    """Everything the portal holds about the member, as a JSON file."""
+    body = json.dumps(accounts.export(current_user), ensure_ascii=False, indent=2)
+    return current_app.response_class(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="ilea-portal-{current_user.username}.json"'})
+
+
+@bp.route("/account/delete", methods=["POST"])
+def delete_account():
+    """Delete one's account after confirming with the password (when the member has one)."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if current_user.password_hash and not services.password_matches(current_user, form.password.data or ""):
+            form.password.errors.append(_("The password is not correct."))
+        elif not accounts.delete_account(current_user):
+            flash(_("You are the portal's only administrator: appoint another one before deleting your account."),
+                  "error")
+        else:
+            current_app.logger.info("account %s deleted at the member's request", current_user.id)
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted. Your posts remain under \"Former member\"."), "info")
+            return redirect(url_for("auth.login"))
+    return render_template("profiles/data.html", form=form), 200

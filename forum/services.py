@@ -56,12 +56,7 @@ def find_member(login):
 def authenticate(login, password):
     """Return the member whose username or e-mail and password match, else None."""
     user = find_member(login)
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password or "")
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.password_hash:
+    if not password_matches(user, password):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -143,11 +138,20 @@ def set_preferred_language(user, language):
     db.session.commit()
 
 
+def password_matches(user, password):
+    """Whether the password is the member's; as slow without a member or a password, so the time
+    taken reveals nothing."""
+    stored = user.password_hash if user is not None else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored is not None
+
+
 def change_password(user, current_password, new_password):
     """Set a new password after checking the current one; other sessions end."""
-    try:
-        _hasher.verify(user.password_hash or _DUMMY_HASH, current_password)
-    except (VerificationError, InvalidHashError):
+    if not password_matches(user, current_password):
         return False
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, insert, or_, select, update
 
 from forum.extensions import db
 from forum.i18n import member_locale
@@ -24,7 +24,7 @@ from .models import Case, Delivery, MailPreference, Notification
 
 # Notices about a penalty always reach the member, even one who can no longer sign in.
 MANDATORY = {"content_removed", "warning", "silence", "suspension", "dismissal", "appeal_decided",
-             "invitation", "request_rejected"}
+             "invitation", "request_rejected", "password_reset"}
 # What members may switch off; new cases reach moderators in digests instead of one by one.
 OPTIONAL = {
     "report_reviewed": _l("A report I filed was reviewed"),
@@ -55,6 +55,7 @@ SUBJECTS = {
     "digest": _l("New cases in the moderation queue"),
     "invitation": _l("Your invitation to the ILEA Alumni Portal"),
     "request_rejected": _l("Your request for an account on the ILEA Alumni Portal"),
+    "password_reset": _l("Choose a new password for the ILEA Alumni Portal"),
 }
 
 
@@ -81,6 +82,23 @@ def queue_mail(user, kind, notification=None, payload="{}", due=None):
 @event.listens_for(db.session, "after_rollback")
 def _forget_outbox(session):
     session.info.pop("outbox", None)
+
+
+def queue_many(kind, deliveries):
+    """Add a batch of mandatory e-mails (an invitation run): (user id, payload, due) each. Like
+    `queue_mail`, those due now go to the worker at commit; the others wait for the sweep, and are
+    written without RETURNING, which keeps 70,000 rows to a few seconds."""
+    now = utcnow()
+    rows = [{"user_id": user_id, "kind": kind, "payload_json": payload, "next_attempt_at": due, "status": "pending",
+             "attempts": 0, "created_at": now, "updated_at": now} for user_id, payload, due in deliveries]
+    due_now, later = [], []
+    for row in rows:
+        (due_now if row["next_attempt_at"] is None or row["next_attempt_at"] <= now else later).append(row)
+    if due_now:
+        db.session.info.setdefault("outbox", []).extend(
+            db.session.scalars(insert(Delivery).returning(Delivery.id), due_now).all())
+    if later:
+        db.session.execute(insert(Delivery), later)
 
 
 def commit():
@@ -165,6 +183,10 @@ def render(delivery):
         if delivery.kind == "invitation":
             template = "invitation"
             context.update(_invitation_context(delivery.payload["invitation"]))
+        elif delivery.kind == "password_reset":
+            from forum import passwords  # the link is signed when the mail is written: it expires from then
+            template, context["hours"] = "password_reset", config["PASSWORD_RESET_HOURS"]
+            context["link"] = url_for("auth.reset_password", token=passwords.token_for(user), _external=True)
         elif delivery.kind == "request_rejected":
             template, context["reason"] = "request_rejected", delivery.payload["reason"]
         elif delivery.kind == "digest":

@@ -111,6 +111,9 @@ ACTION_LABELS = {
     "appeal": _l("Appealed the decision"),
     "grant_appeal": _l("Granted the appeal"),
     "uphold_appeal": _l("Upheld the decision on appeal"),
+    "role_changed": _l("Changed the member's role"),
+    "sessions_ended": _l("Signed the member out everywhere"),
+    "bulk_sessions_ended": _l("Signed out the members matching a filter"),
 }
 LADDER_LABELS = {
     "warning": _l("a warning"),

@@ -23,8 +23,9 @@ from forum.models import Category, ConductAcceptance, Post, User
 from forum.seed import seed_portal
 from forum.services import create_thread, current_conduct, hash_password
 
-# Shared fixtures: mail and real processes (mailbox, redis_server, worker...), the access world.
-pytest_plugins = ["tests.mail_fixtures", "tests.access"]
+# Shared fixtures: mail and real processes (mailbox, redis_server, worker...), the access world, the IGN's
+# OpenID provider.
+pytest_plugins = ["tests.mail_fixtures", "tests.access", "tests.ign_fixtures"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery staple"

@@ -42,6 +42,7 @@ def serve(app, database_url, tmp_path, request):
                "CELERY_BROKER_URL": "", "MAIL_SERVER": "", "MAIL_FILE_DIR": app.config["MAIL_FILE_DIR"]}
         env.update({name: {True: "1", False: "0"}.get(value, str(value)) for name, value in settings.items()})
         server = Gunicorn(env, tmp_path / f"gunicorn-{len(servers)}.log", workers=2)
+        env.setdefault("PORTAL_URL", server.url)  # links in mails and the IGN callback lead back to it
         server.start()
         servers.append(server)
         return server.url

@@ -34,11 +34,11 @@ def test_an_approved_request_becomes_an_invited_member(app, mailbox, admin_clien
 
 
 def test_a_request_from_an_existing_member_points_to_that_member(app, mailbox, make_user, admin_client):
-    make_user("maria", email="maria.lopez@example.org")
+    maria = make_user("maria", email="maria.lopez@example.org")
     item = file_request(app)
     page = unescaped_page_text(admin_client.post(f"/admin/requests/{item.id}/approve", data={}, follow_redirects=True))
     assert "This e-mail address already belongs to Maria: no account was created." in page
-    assert 'href="/u/maria"' in page
+    assert f'href="/admin/members/{maria.id}"' in page  # the admins' page about that member
     assert db.session.get(AccountRequest, item.id).status == "existing"
     assert mailbox.messages == []
 

@@ -171,7 +171,9 @@ SEED_NOTICE = {"en": "you can reset your password in the", "es": "Para restablec
 
 @pytest.mark.parametrize("lang", SEED_NOTICE)
 def test_login_page_shows_the_seed_reset_notice_in_the_visitors_language(app, client, lang):
-    app.config["IGN_URL"] = "https://ign.example.net/reset"
+    # Passwords are reset in the IGN application when the portal signs in with the IGN.
+    app.config.update(IGN_URL="https://ign.example.net/reset", IGN_OIDC_ISSUER="https://ign.example.net",
+                      IGN_OIDC_CLIENT_ID="alumni-portal", IGN_OIDC_CLIENT_SECRET="secret")
     client.set_cookie("lang", lang, domain=HOST)
     page = unescaped_page_text(client.get("/login"))
     assert re.search(rf'<p>[^<]*{SEED_NOTICE[lang]}[^<]*<a href="https://ign\.example\.net/reset">', page)

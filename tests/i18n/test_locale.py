@@ -269,9 +269,10 @@ def test_every_page_speaks_the_readers_language(app, make_user, moderation_scene
     moderation.escalate_case(admin, db.session.get(Case, int(case_id)), "Admins decide")
     paths = [*moderation_scene.values(), "/", "/c/general/new", f"/t/{own.thread_id}/reply",
              f"/p/{own.id}/edit", f"/p/{own.id}/history", "/u/author/report", "/account/profile",
-             "/account/password", "/account/moderation", "/notifications", "/reports", "/conduct",
+             "/account/password", "/account/data", "/account/moderation", "/notifications", "/reports", "/conduct",
              "/admin/", "/admin/categories", "/admin/categories/new", "/admin/categories/1/edit",
-             "/admin/requests", "/admin/roster", "/admin/invitations", "/admin/conduct", "/admin/deliveries", "/moderation/?status=escalated",
+             "/admin/requests", "/admin/roster", "/admin/invitations", "/admin/conduct", "/admin/deliveries",
+             "/admin/members", f"/admin/members/{admin.id}", "/moderation/?status=escalated",
              "/moderation/log", "/moderation/members/replier", "/moderation/removal-messages",
              f"/moderation/removal-messages/disrespect/{language}", "/moderation/stats",
              "/moderation/appeals"]
@@ -284,5 +285,5 @@ def test_every_page_speaks_the_readers_language(app, make_user, moderation_scene
     assert missing.status_code == 404 and english_left_on(page_text(missing), language) == []
     visitor = app.test_client()
     visitor.set_cookie("lang", language, domain=HOST)
-    for path in ("/login", "/contact", "/conduct"):
+    for path in ("/login", "/contact", "/conduct", "/password/reset"):
         assert english_left_on(page_text(visitor.get(path)), language) == [], path

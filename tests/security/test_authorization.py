@@ -33,6 +33,15 @@ ROUTES = [
     ("auth.invitation", "GET", "/invitation/forged", None, {role: 404 for role in ROLES}),
     ("auth.invitation", "POST", "/invitation/forged", {"new_password": "x" * 12, "confirm": "x" * 12},
      {role: 404 for role in ROLES}),
+    # Password reset by e-mail (IGN not configured here): the form is open to all, a forged link to none.
+    ("auth.reset_request", "GET", "/password/reset", None, PUBLIC),
+    ("auth.reset_request", "POST", "/password/reset", {"email": "nobody@example.org"}, {role: LOGIN for role in ROLES}),
+    ("auth.reset_password", "GET", "/password/reset/forged", None, {role: 404 for role in ROLES}),
+    ("auth.reset_password", "POST", "/password/reset/forged", {"new_password": "x" * 12, "confirm": "x" * 12},
+     {role: 404 for role in ROLES}),
+    # Sign-in with the ILEA Global Network (tests/forum/test_ign.py): not configured here, so not found.
+    ("auth.ign_login", "POST", "/login/ign", {}, {role: 404 for role in ROLES}),
+    ("auth.ign_callback", "GET", "/login/ign/callback?code=c&state=s", None, {role: 404 for role in ROLES}),
     # Reading and writing the forum.
     ("forum.index", "GET", "/", None, roles(200)),
     ("forum.category", "GET", "/c/general", None, roles(200)),
@@ -58,6 +67,9 @@ ROUTES = [
     ("profiles.profile", "GET", "/u/author", None, roles(200)),
     ("profiles.profile", "GET", "/u/nobody", None, roles(404)),
     ("profiles.edit_profile", "GET", "/account/profile", None, roles(200)),
+    ("profiles.my_data", "GET", "/account/data", None, roles(200)),
+    ("profiles.export_data", "GET", "/account/data.json", None, roles(200)),
+    ("profiles.delete_account", "POST", "/account/delete", {}, roles(200)),  # unconfirmed: the form again
     ("profiles.edit_profile", "POST", "/account/profile", {"display_name": "New Name", "preferred_language": "en",
                                                            "timezone": "UTC"}, roles(302)),
     ("profiles.change_password", "GET", "/account/password", None, roles(200)),
@@ -87,6 +99,16 @@ ROUTES = [
      roles(403, admin=404)),
     ("admin.conduct", "GET", "/admin/conduct", None, ADMINS_ONLY),
     ("admin.conduct", "POST", "/admin/conduct", {"title": ""}, roles(403, admin=200)),
+    ("admin.members_list", "GET", "/admin/members", None, ADMINS_ONLY),
+    ("admin.members_list", "GET", "/admin/members?academy=gaborone&role=member&status=active", None, ADMINS_ONLY),
+    ("admin.members_csv", "GET", "/admin/members.csv", None, ADMINS_ONLY),
+    ("admin.members_bulk", "POST", "/admin/members/bulk", {"action": "sign_out", "role": "member"},
+     ADMINS_ONLY),  # the count to confirm
+    ("admin.member", "GET", "/admin/members/{author.id}", None, ADMINS_ONLY),
+    ("admin.member", "GET", "/admin/members/999999", None, roles(403, admin=404)),
+    ("admin.change_role", "POST", "/admin/members/{author.id}/role", {"role": "member"}, ADMINS_ACT),
+    ("admin.sign_out_member", "POST", "/admin/members/{author.id}/sign-out", {}, ADMINS_ACT),
+    ("admin.invite_member", "POST", "/admin/members/{author.id}/invite", {}, ADMINS_ACT),
     # Reports and moderation.
     ("moderation.report_post", "GET", "/p/{open_post}/report", None, roles(200, unaccepted=302, silenced=403)),
     ("moderation.report_post", "POST", "/p/{open_post}/report", {"rule": "threats"}, roles(302, silenced=403)),

@@ -1,0 +1,97 @@
+"""A member's own data: the download of everything the portal holds about them, and deletion.
+
+Deletion anonymizes instead of erasing: posts stay in their threads under "Former member" so the
+conversations others took part in still read, and moderation records (cases, reports, penalties,
+the audit log) keep their rows and ids.
+"""
+from sqlalchemy import delete, or_, select, update
+
+from .extensions import db
+from .models import (AccountRequest, CategoryModerator, ConductAcceptance, ConductVersion, Invitation,
+                     LoginEvent, Post, Thread, User, new_session_token, utcnow)
+
+
+def _time(value):
+    return value.isoformat() + "Z" if value else None
+
+
+def _post_state(post):
+    if post.is_deleted:
+        return "deleted"
+    return {"pending": "hidden pending review", "removed": "removed by a moderator",
+            "author_dismissed": "hidden"}.get(post.moderation_state, "visible")
+
+
+def export(member):
+    """Everything the portal holds about the member, as one JSON-ready mapping."""
+    from moderation.models import Case, Notification, Report  # the composition of both domains' data
+
+    rows = lambda query: db.session.execute(query).all()  # noqa: E731
+    profile = {name: getattr(member, name) for name in (
+        "username", "email", "display_name", "academy", "class_session", "graduation_year", "country",
+        "agency", "preferred_language", "timezone", "bio_source", "role")}
+    profile.update(display_name=str(member.display_name), created_at=_time(member.created_at),
+                   last_login_at=_time(member.last_login_at), signs_in_with_ign=member.ign_subject is not None)
+    posts = db.session.scalars(select(Post).where(Post.author_id == member.id).order_by(Post.id)).all()
+    titles = dict(rows(select(Thread.id, Thread.title).where(Thread.id.in_({post.thread_id for post in posts}))))
+    return {
+        "exported_at": _time(utcnow()),
+        "profile": profile,
+        "posts": [{"id": post.id, "thread_id": post.thread_id, "thread_title": titles.get(post.thread_id),
+                   "number": post.number, "language": post.language, "created_at": _time(post.created_at),
+                   "edited_at": _time(post.edited_at), "state": _post_state(post), "body": post.body_source}
+                  for post in posts],
+        "reports_filed": [{"created_at": _time(created), "rule": rule, "comment": comment, "post_id": post_id,
+                           "reported_title": title, "case_status": status}
+                          for created, rule, comment, post_id, title, status in rows(
+                              select(Report.created_at, Report.rule_code, Report.comment, Case.post_id,
+                                     Report.snapshot_title, Case.status).join(Report.case)
+                              .where(Report.reporter_id == member.id).order_by(Report.id))],
+        "notifications": [{"kind": kind, "created_at": _time(created), "read_at": _time(read), "details": data}
+                          for kind, created, read, data in rows(
+                              select(Notification.kind, Notification.created_at, Notification.read_at,
+                                     Notification.data_json).where(Notification.user_id == member.id)
+                              .order_by(Notification.id))],
+        "code_of_conduct_accepted": [{"version": number, "accepted_at": _time(accepted)}
+                                     for number, accepted in rows(
+                                         select(ConductVersion.number, ConductAcceptance.accepted_at)
+                                         .join(ConductVersion, ConductVersion.id == ConductAcceptance.version_id)
+                                         .where(ConductAcceptance.user_id == member.id))],
+        "sign_ins": [{"at": _time(at), "method": method, "outcome": outcome, "ip": ip}
+                     for at, method, outcome, ip in rows(
+                         select(LoginEvent.created_at, LoginEvent.method, LoginEvent.outcome, LoginEvent.ip)
+                         .where(LoginEvent.user_id == member.id).order_by(LoginEvent.id))],
+    }
+
+
+def is_last_admin(member):
+    return member.is_admin and db.session.scalar(select(db.func.count()).select_from(User).where(
+        User.role == "admin", User.status == "active")) <= 1
+
+
+def delete_account(member):
+    """Anonymize the member at their request; every session ends. Returns False for the last admin,
+    whom the portal cannot lose."""
+    from moderation.models import Delivery, MailPreference, Notification
+
+    if is_last_admin(member):
+        return False
+    former = f"former-{member.id}"
+    old_email = member.email
+    member.status, member.deleted_at, member.role = "deleted", utcnow(), "member"
+    member.username, member.email, member.stored_name = former, f"{former}@deleted.invalid", ""
+    member.password_hash = member.ign_subject = None
+    member.academy = member.class_session = member.graduation_year = None
+    member.country = member.agency = member.last_login_at = member.invited_at = member.imported_at = None
+    member.bio_source = member.bio_html = ""
+    member.timezone, member.session_token = "UTC", new_session_token()
+    # Personal data that is no moderation record: the inbox, sign-ins, settings, unsent mail.
+    for model in (Delivery, Notification, LoginEvent, MailPreference, CategoryModerator):
+        db.session.execute(delete(model).where(model.user_id == member.id))
+    db.session.execute(update(Invitation).where(Invitation.user_id == member.id, Invitation.used_at.is_(None))
+                       .values(used_at=utcnow()))
+    db.session.execute(update(AccountRequest).where(
+        or_(AccountRequest.member_id == member.id, AccountRequest.email == old_email))
+        .values(name="", email=f"{former}@deleted.invalid", message=""))
+    db.session.commit()
+    return True
