@@ -34,7 +34,9 @@ def create_app(config=None):
 
     app.before_request(_upload_limits)  # before CSRFProtect reads the form
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    from .search import include_object  # leaves SQLite's full-text tables out of autogenerate
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     include_object=include_object)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
@@ -46,6 +48,8 @@ def create_app(config=None):
     from . import admin, auth, cli, profiles, views
     for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp, moderation_views.bp):
         app.register_blueprint(blueprint)
+    from . import resources  # the resource library (issue 8)
+    app.register_blueprint(resources.bp)
     cli.register(app)
 
     app.before_request(_require_login)
@@ -79,9 +83,12 @@ def _require_login():
 
 
 def _upload_limits():
-    # Forms are small (MAX_CONTENT_LENGTH); an academy roster is the one large upload.
+    # Forms are small (MAX_CONTENT_LENGTH); an academy roster and a library resource are the large uploads.
     if request.endpoint == "admin.roster":
         request.max_content_length = current_app.config["ROSTER_MAX_BYTES"]
+    elif request.endpoint in ("resources.new_resource", "resources.edit_resource"):
+        # The file plus the form's fields: a little room above the file limit itself.
+        request.max_content_length = current_app.config["RESOURCE_MAX_BYTES"] + 64 * 1024
 
 
 def _security_headers(response):

@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_, select, update
 
 from .extensions import db
 from .models import (AccountRequest, CategoryModerator, ConductAcceptance, ConductVersion, Invitation,
-                     LoginEvent, Post, Thread, User, new_session_token, utcnow)
+                     LoginEvent, Post, Thread, User, Watch, new_session_token, utcnow)
 
 
 def _time(value):
@@ -29,7 +29,7 @@ def export(member):
     rows = lambda query: db.session.execute(query).all()  # noqa: E731
     profile = {name: getattr(member, name) for name in (
         "username", "email", "display_name", "academy", "class_session", "graduation_year", "country",
-        "agency", "preferred_language", "timezone", "bio_source", "role")}
+        "agency", "preferred_language", "timezone", "bio_source", "role", "directory_hidden")}
     profile.update(display_name=str(member.display_name), created_at=_time(member.created_at),
                    last_login_at=_time(member.last_login_at), signs_in_with_ign=member.ign_subject is not None)
     posts = db.session.scalars(select(Post).where(Post.author_id == member.id).order_by(Post.id)).all()
@@ -61,6 +61,10 @@ def export(member):
                      for at, method, outcome, ip in rows(
                          select(LoginEvent.created_at, LoginEvent.method, LoginEvent.outcome, LoginEvent.ip)
                          .where(LoginEvent.user_id == member.id).order_by(LoginEvent.id))],
+        "watching": [{"thread_id": thread_id, "category_id": category_id, "mode": mode, "since": _time(since)}
+                     for thread_id, category_id, mode, since in rows(
+                         select(Watch.thread_id, Watch.category_id, Watch.mode, Watch.created_at)
+                         .where(Watch.user_id == member.id).order_by(Watch.id))],
     }
 
 
@@ -86,7 +90,7 @@ def delete_account(member):
     member.bio_source = member.bio_html = ""
     member.timezone, member.session_token = "UTC", new_session_token()
     # Personal data that is no moderation record: the inbox, sign-ins, settings, unsent mail.
-    for model in (Delivery, Notification, LoginEvent, MailPreference, CategoryModerator):
+    for model in (Delivery, Notification, LoginEvent, MailPreference, CategoryModerator, Watch):
         db.session.execute(delete(model).where(model.user_id == member.id))
     db.session.execute(update(Invitation).where(Invitation.user_id == member.id, Invitation.used_at.is_(None))
                        .values(used_at=utcnow()))

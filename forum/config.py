@@ -77,6 +77,8 @@ def from_environment():
         "MAIL_SWEEP_EVERY_SECONDS": float(os.environ.get("MAIL_SWEEP_EVERY_SECONDS", "60")),
         "CELERY_VISIBILITY_TIMEOUT": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
         "STALE_CASE_HOURS": int(os.environ.get("STALE_CASE_HOURS", "48")),
+        # Activity in watched threads and categories is mailed in digests at most this often.
+        "WATCH_DIGEST_MINUTES": int(os.environ.get("WATCH_DIGEST_MINUTES", "60")),
         "IGN_URL": os.environ.get("IGN_URL", "https://ign.ilea.example/"),
         # Sign-in with the ILEA Global Network (OpenID Connect): offered when all three are set.
         "IGN_OIDC_ISSUER": os.environ.get("IGN_OIDC_ISSUER", ""),
@@ -108,4 +110,7 @@ def from_environment():
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ROSTER_MAX_BYTES": 32 * 1024 * 1024,  # an academy roster upload (70,000 rows is about 10 MB)
         "ROSTER_REPORT_DIR": os.environ.get("ROSTER_REPORT_DIR", str(INSTANCE_DIR / "roster-reports")),
+        # The resource library's files: outside the static folder, served only through the download view.
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
+        "RESOURCE_MAX_BYTES": int(os.environ.get("RESOURCE_MAX_BYTES", str(20 * 1024 * 1024))),
     }

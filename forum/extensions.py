@@ -57,6 +57,7 @@ def celery_init_app(app):
             "sweep-outbox": {"task": "moderation.tasks.sweep_outbox",
                              "schedule": config["MAIL_SWEEP_EVERY_SECONDS"]},
             "send-digests": {"task": "moderation.tasks.send_digests", "schedule": 60.0},
+            "send-watch-digests": {"task": "moderation.tasks.send_watch_digests", "schedule": 60.0},
             "remind-stale-cases": {"task": "moderation.tasks.remind_stale_cases", "schedule": 3600.0},
         },
     )

@@ -116,6 +116,9 @@ class ProfileForm(PortalForm):
                            description=_l("Dates and times on the portal and in e-mails are shown in this time zone."))
     bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2000)],
                         description=_l("Markdown is supported."))
+    directory_hidden = BooleanField(
+        _l("Hide my profile from the alumni directory"),
+        description=_l("Members can still see your posts and open your profile page from them."))
 
 
 class PasswordForm(PortalForm):
@@ -233,3 +236,31 @@ class MemberRoleForm(PortalForm):
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         description=_l("For moderators only. Tick none and the moderator moderates every category."))
     note = StringField(_l("Note for the audit log"), validators=[Optional(), Length(max=500)])
+
+
+def _web_link(form, field):
+    """Only plain http and https links: no javascript:, data: or other schemes, however written."""
+    from urllib.parse import urlsplit
+
+    from wtforms.validators import ValidationError
+
+    value = field.data or ""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+
+
+class ResourceForm(PortalForm):
+    """A resource of the library: a link or a file (checked by forum/uploads.py), a subject, a language."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    subject = SelectField(_l("Subject area"), coerce=int, validators=[InputRequired()])
+    language = SelectField(_l("Language of the resource"), choices=_choices(LANGUAGES.items()),
+                           default=current_language)
+    url = StringField(_l("Link"), filters=[_stripped], validators=[Optional(), Length(max=2000), _web_link],
+                      description=_l("A web address (https://...), or upload a file below."))
+    file = FileField(_l("File"))  # its description, with the size limit, is set by the view
+    announce = BooleanField(_l("Announce it to the members who watch this subject area"))

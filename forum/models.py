@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from .extensions import db
 
@@ -29,6 +30,10 @@ THREAD_KINDS = {
 LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "th": "ไทย", "pt": "Português"}
 ROLES = ("member", "moderator", "admin")
 STATUSES = ("active", "suspended", "dismissed", "deleted")  # deleted: anonymized at the member's request
+# The members the alumni directory lists: those who did not hide their profile and are still members
+# (a suspension ends by itself; dismissed and deleted accounts never appear). SQL, shared by the
+# directory's queries and their partial index.
+DIRECTORY_LISTED = "NOT directory_hidden AND status IN ('active', 'suspended')"
 
 
 def utcnow():
@@ -56,6 +61,11 @@ class User(UserMixin, db.Model):
         Index("ix_users_role", "role"),
         Index("ix_users_status", "status"),
         Index("ix_users_suspended_until", "suspended_until"),
+        # The alumni directory's default order, over only the members it lists (a partial index: the
+        # hidden, dismissed and deleted accounts are not in it). Its queries repeat DIRECTORY_LISTED
+        # word for word, so both databases see that the index applies.
+        Index("ix_users_directory_name", "display_name", "id",
+              postgresql_where=text(DIRECTORY_LISTED), sqlite_where=text(DIRECTORY_LISTED)),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -91,6 +101,10 @@ class User(UserMixin, db.Model):
     # Moderators get new cases by e-mail at most once per this many minutes.
     digest_minutes = db.Column(db.Integer, nullable=False, default=60, server_default="60")
     last_digest_at = db.Column(db.DateTime)
+    # The member's choice to stay out of the alumni directory; their profile and posts stay readable.
+    directory_hidden = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
+    # Activity in watched threads and categories reaches members by e-mail in digests (forum/watching.py).
+    last_watch_digest_at = db.Column(db.DateTime)
 
     moderated_categories = db.relationship("CategoryModerator", lazy="selectin",
                                            cascade="all, delete-orphan")
@@ -281,6 +295,8 @@ class Post(db.Model):
     __table_args__ = (
         UniqueConstraint("thread_id", "number"),
         Index("ix_posts_author_created", "author_id", "created_at"),
+        # Full-text search (forum/search.py): PostgreSQL's GIN index; SQLite has an FTS5 table instead.
+        Index("ix_posts_search_document", "search_document", postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -299,6 +315,10 @@ class Post(db.Model):
     # None, "pending" (hidden after enough reports, until a moderator decides), "removed"
     # (by a moderator) or "author_dismissed" (hidden with its dismissed author).
     moderation_state = db.Column(db.String(16))
+    # The words search finds the post by (forum/search.py): a tsvector on PostgreSQL, the words as
+    # text on SQLite, indexed by the FTS5 table posts_fts. Set by the services on every write; deferred:
+    # only the database reads it.
+    search_document = db.deferred(db.Column(db.Text().with_variant(TSVECTOR(), "postgresql")))
 
     thread = db.relationship("Thread")
     author = db.relationship("User", foreign_keys=[author_id])
@@ -376,3 +396,67 @@ class Invitation(db.Model):
     used_at = db.Column(db.DateTime)
 
     user = db.relationship("User", foreign_keys=[user_id])
+
+
+class Resource(db.Model):
+    """A document or link in the resource library, filed under an ILEA subject area and a language.
+
+    Either `url` (an external link) or a stored file: `stored_name` is random (never a name the
+    uploader chose), the file lives in UPLOAD_DIR, and `content_type` is what its bytes were found
+    to be, not what the browser claimed.
+    """
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        Index("ix_resources_subject_created", "subject_id", "created_at", "id"),
+        Index("ix_resources_language_created", "language", "created_at", "id"),
+        Index("ix_resources_created", "created_at", "id"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    url = db.Column(db.String(2000))
+    stored_name = db.Column(db.String(64), unique=True)
+    original_filename = db.Column(db.String(255))
+    content_type = db.Column(db.String(120))
+    size = db.Column(db.Integer)
+    subject_id = db.Column(db.Integer, db.ForeignKey("categories.id"), nullable=False)
+    language = db.Column(db.String(5), nullable=False, default="en")
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    subject = db.relationship("Category")
+    created_by = db.relationship("User")
+
+    @property
+    def is_file(self):
+        return self.stored_name is not None
+
+
+WATCH_MODES = ("watching", "muted")
+
+
+class Watch(db.Model):
+    """A member watching (or muting) one thread or one category: new posts there notify them.
+
+    A thread's own row wins over its category's, so muting a thread silences it in a watched category.
+    """
+
+    __tablename__ = "watches"
+    __table_args__ = (
+        # NULLs differ from each other, so each pair is unique among the rows naming that kind of target.
+        UniqueConstraint("user_id", "thread_id", name="uq_watches_user_thread"),
+        UniqueConstraint("user_id", "category_id", name="uq_watches_user_category"),
+        CheckConstraint("(thread_id IS NULL) <> (category_id IS NULL)", name="one_target"),
+        Index("ix_watches_thread", "thread_id", "mode"),
+        Index("ix_watches_category", "category_id", "mode"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    thread_id = db.Column(db.Integer, db.ForeignKey("threads.id"))
+    category_id = db.Column(db.Integer, db.ForeignKey("categories.id"))
+    mode = db.Column(db.String(16), nullable=False, default="watching")  # WATCH_MODES
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

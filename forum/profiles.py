@@ -1,4 +1,4 @@
-"""Alumni profiles: reading any member's, editing one's own, changing the password."""
+"""Alumni profiles: the directory, reading any member's, editing one's own, changing the password."""
 import json
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -6,6 +6,7 @@ from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_user, logout_user
 
 from . import accounts, services
+from . import directory as alumni
 from .extensions import db
 from .forms import DeleteAccountForm, PasswordForm, ProfileForm
 from .models import User
@@ -13,12 +14,30 @@ from .models import User
 bp = Blueprint("profiles", __name__)
 
 
+ACTIVITY_PER_PAGE = 20
+
+
 @bp.route("/u/<username>")
 def profile(username):
-    """A member's public profile within the portal."""
+    """A member's profile within the portal, with the threads they started or their posts."""
     member = db.first_or_404(db.select(User).where(User.username == username.lower()))
-    return render_template("profiles/profile.html", member=member,
-                           threads=services.recent_threads_by(current_user, member))
+    show = "posts" if request.args.get("show") == "posts" else "threads"
+    activity = None
+    if member.status not in ("dismissed", "deleted"):
+        # A former member's profile lists nothing: their activity is not gathered in one place any more.
+        page = max(request.args.get("page", 1, type=int) or 1, 1)
+        activity = services.member_activity(current_user, member, page, ACTIVITY_PER_PAGE,
+                                            threads_only=show == "threads")
+    return render_template("profiles/profile.html", member=member, show=show, activity=activity)
+
+
+@bp.route("/directory")
+def directory():
+    """The alumni directory: members by name, academy, class year, country and agency."""
+    filters = alumni.filters_from(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    return render_template("profiles/directory.html", filters=filters, members=alumni.page_of(filters, page),
+                           countries=alumni.countries())
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])

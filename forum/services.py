@@ -2,11 +2,11 @@
 from argon2 import PasswordHasher
 from flask import has_request_context, request
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import false, func, or_, select, true, update
+from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.exceptions import Forbidden
 
-from . import markup, permissions
+from . import markup, permissions, search, watching
 from .extensions import db
 from .models import (
     AccountRequest,
@@ -130,6 +130,7 @@ def update_profile(user, fields):
     user.timezone = fields.get("timezone") or "UTC"
     user.bio_source = fields.get("bio") or ""
     user.bio_html = markup.render_markdown(user.bio_source)
+    user.directory_hidden = bool(fields.get("directory_hidden"))
     db.session.commit()
 
 
@@ -237,7 +238,8 @@ def _add_post(author, thread, body, now, language):
     ).scalar_one()
     html = markup.render_markdown(body)
     post = Post(thread_id=thread.id, number=number, author_id=author.id, body_source=body,
-                body_html=html, language=language, created_at=now)
+                body_html=html, language=language, created_at=now,
+                search_document=search.document(body, thread.title if number == 1 else None))
     db.session.add(post)
     db.session.flush()
     db.session.add(PostRevision(post_id=post.id, number=1, title=thread.title if number == 1 else None,
@@ -261,7 +263,9 @@ def create_thread(author, category, title, kind, body, language=None):
     db.session.flush()
     db.session.execute(update(Category).where(Category.id == category.id)
                        .values(thread_count=Category.thread_count + 1))
-    _add_post(author, thread, body, now, language)
+    post = _add_post(author, thread, body, now, language)
+    watching.watch_new_thread(author, thread)
+    watching.announce_post(post)
     db.session.commit()
     return thread
 
@@ -273,6 +277,7 @@ def reply(author, thread, body, language=None):
     post = _add_post(author, thread, body, utcnow(), _post_language(author, language))
     db.session.execute(update(Thread).where(Thread.id == thread.id)
                        .values(reply_count=Thread.reply_count + 1))
+    watching.announce_post(post)
     db.session.commit()
     return post
 
@@ -297,9 +302,11 @@ def edit_post(editor, post, body, title=None, language=None):
     post.edited_at = now
     if title:
         post.thread.title = title
+    search.index_post(post)
     db.session.add(PostRevision(post_id=post.id, number=post.revision, title=title,
                                 body_source=body, body_html=post.body_html, editor_id=editor.id,
                                 created_at=now))
+    watching.announce_edit(post)
     db.session.commit()
     return post
 
@@ -450,15 +457,31 @@ def set_category_archived(admin, category, archived):
 
 
 
-def recent_threads_by(viewer, member, limit=10):
-    """The member's latest threads in open categories, for the profile page."""
-    query = _without_hidden(select(Thread), viewer) if viewer.id != member.id else select(Thread)
-    return db.session.scalars(
-        query.join(Thread.category)
-        .where(Thread.author_id == member.id, Category.archived.is_(False))
-        .options(joinedload(Thread.category))
-        .order_by(Thread.created_at.desc()).limit(limit)
-    ).all()
+def _moderated_by(viewer):
+    """permissions.moderates_category as SQL, for rows joined to their thread."""
+    if permissions.is_admin(viewer) or (permissions.is_moderator(viewer) and not viewer.moderated_category_ids):
+        return true()
+    if permissions.is_moderator(viewer):
+        return Thread.category_id.in_(viewer.moderated_category_ids)
+    return false()
+
+
+def member_activity(viewer, member, page, per_page, threads_only=False):
+    """A page of the member's posts, or of the threads they started (their opening posts), newest
+    first, for their profile: only what the viewer may open (permissions.can_view_category,
+    can_view_thread and can_view_post, as one query). Deleted posts are left out; a thread whose
+    opening post was deleted stays listed, without it."""
+    moderated = _moderated_by(viewer)
+    query = (select(Post).join(Post.thread).join(Thread.category).where(Post.author_id == member.id)
+             .options(contains_eager(Post.thread).contains_eager(Thread.category))
+             .order_by(Post.created_at.desc(), Post.id.desc()))
+    query = query.where(Post.number == 1) if threads_only else query.where(Post.deleted_at.is_(None))
+    if not permissions.is_moderator(viewer):
+        query = query.where(Category.archived.is_(False))
+    if viewer.id != member.id:  # authors see their own hidden posts and threads
+        query = query.where(or_(Thread.hidden.is_(False), Thread.author_id == viewer.id, moderated),
+                            or_(Post.moderation_state.is_(None), moderated))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def portal_statistics():

@@ -1,11 +1,12 @@
 """Reading and writing the forum: home, categories, threads, posts."""
 import math
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import markup, permissions, services
+from . import markup, permissions, services, watching
+from . import search as search_service
 from .extensions import db, limiter
 from .forms import EditPostForm, ReplyForm, ThreadForm
 from .models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
@@ -112,7 +113,8 @@ def category(slug):
     filters = _list_filters()
     threads = services.category_threads(current_user, category, filters, _page_arg(),
                                         current_app.config["THREADS_PER_PAGE"])
-    return render_template("forum/category.html", category=category, threads=threads, filters=filters)
+    return render_template("forum/category.html", category=category, threads=threads, filters=filters,
+                           watch=watching.watch_state(current_user, category=category))
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -143,7 +145,7 @@ def thread(thread_id, slug=None):
     page = min(_page_arg(), pages)
     posts = services.thread_page(thread, page, per_page)
     html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages,
-                           form=ReplyForm())
+                           form=ReplyForm(), watch=watching.watch_state(current_user, thread=thread))
     services.record_view(thread)  # after rendering: its commit would expire the loaded posts
     return html
 
@@ -225,3 +227,49 @@ def moderate_thread(thread_id, action):
                 "lock": _("The thread is locked."), "unlock": _("The thread is open for replies again.")}
     flash(messages[action], "success")
     return redirect(thread_url(thread))
+
+
+# --- watching ----------------------------------------------------------------------------------
+
+WATCH_CHOICES = {"watching": "watching", "muted": "muted", "none": None}
+
+
+def _watch_mode():
+    if request.form.get("mode") not in WATCH_CHOICES:
+        abort(400)
+    return WATCH_CHOICES[request.form["mode"]]
+
+
+def watch_message(mode):
+    return {"watching": _("You are watching it: new posts will be in your notifications."),
+            "muted": _("It is muted: you will not be notified of it."),
+            None: _("You no longer watch it.")}[mode]
+
+
+@bp.route("/t/<int:thread_id>/watch", methods=["POST"])
+def watch_thread(thread_id):
+    """Watch, mute or stop watching a thread (mode: watching, muted, none)."""
+    thread = _thread_or_404(thread_id)
+    mode = _watch_mode()
+    watching.set_watch(current_user, mode, thread=thread)
+    flash(watch_message(mode), "success")
+    return redirect(thread_url(thread))
+
+
+@bp.route("/c/<slug>/watch", methods=["POST"])
+def watch_category(slug):
+    """Watch, mute or stop watching a category (mode: watching, muted, none)."""
+    category = _category_or_404(slug)
+    mode = _watch_mode()
+    watching.set_watch(current_user, mode, category=category)
+    flash(watch_message(mode), "success")
+    return redirect(url_for("forum.category", slug=category.slug))
+
+
+@bp.route("/search")
+def search():
+    """Search thread titles and post bodies, with filters, newest first."""
+    filters = search_service.filters_from(request.args, current_user)
+    results = search_service.search_posts(current_user, filters, _page_arg(), current_app.config["POSTS_PER_PAGE"])
+    return render_template("forum/search.html", filters=filters, results=results, post_url=post_url,
+                           categories=services.visible_categories(current_user))

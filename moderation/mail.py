@@ -36,7 +36,11 @@ OPTIONAL = {
     "penalty_lifted": _l("A penalty on my record was lifted"),
     "reinstated": _l("My membership was restored"),
     "digest": _l("Digest of new cases (moderators)"),
+    "resource_published": _l("A new resource in a subject area I watch"),
+    "watch_digest": _l("Digest of new posts in threads and categories I watch, and mentions of me"),
 }
+# Notifications mailed in digests (send_digests, forum.watching.send_watch_digests), never one by one.
+IN_DIGESTS = {"new_case", "reply", "new_thread", "mention"}
 SUBJECTS = {
     "escalation": _l("A case was escalated"),
     "dismissal_proposed": _l("A dismissal awaits your decision"),
@@ -53,9 +57,11 @@ SUBJECTS = {
     "penalty_lifted": _l("A penalty was lifted"),
     "reinstated": _l("Your membership is restored"),
     "digest": _l("New cases in the moderation queue"),
+    "watch_digest": _l("New posts in threads you watch"),
     "invitation": _l("Your invitation to the ILEA Alumni Portal"),
     "request_rejected": _l("Your request for an account on the ILEA Alumni Portal"),
     "password_reset": _l("Choose a new password for the ILEA Alumni Portal"),
+    "resource_published": _l("A new resource in the library"),
 }
 
 
@@ -189,9 +195,12 @@ def render(delivery):
             context["link"] = url_for("auth.reset_password", token=passwords.token_for(user), _external=True)
         elif delivery.kind == "request_rejected":
             template, context["reason"] = "request_rejected", delivery.payload["reason"]
-        elif delivery.kind == "digest":
+        elif delivery.kind in ("digest", "watch_digest"):
             notices = db.session.scalars(select(Notification).where(
                 Notification.id.in_(delivery.payload["notifications"])).order_by(Notification.created_at)).all()
+            if delivery.kind == "watch_digest":
+                from forum import watching
+                watching.preload(notices)
             context["items"] = [describe(notice, external=True) for notice in notices]
         else:
             context["items"] = [describe(delivery.notification, external=True)]
@@ -248,28 +257,35 @@ def retry_failed(delivery):
 
 def send_digests():
     """One e-mail per moderator with the new cases since their last digest, at most once per interval."""
+    send_digest(("new_case",), User.last_digest_at, lambda user: user.digest_minutes, "digest")
+
+
+def send_digest(kinds, stamp, minutes, mail_kind, keep=None):
+    """One e-mail per active member with their notices of these kinds not yet in a digest, at most
+    once per `minutes(member)`; `stamp` is the member's column of their last such digest, and `keep`
+    leaves out notices no longer to be told (a post hidden since)."""
     now = utcnow()
-    pending = db.session.execute(
-        select(Notification.user_id, Notification.id).where(Notification.kind == "new_case",
-                                                            Notification.digested_at.is_(None))
-    ).all()
+    pending = db.session.execute(select(Notification.user_id, Notification.id).where(
+        Notification.kind.in_(kinds), Notification.digested_at.is_(None))).all()
     by_user = {}
     for user_id, notification_id in pending:
         by_user.setdefault(user_id, []).append(notification_id)
     for user in db.session.scalars(select(User).where(User.id.in_(by_user))):
-        # Conditional updates: of two overlapping runs, only one takes the user and the notices.
+        # Conditional updates: of two overlapping runs, only one takes the member and the notices.
         due = db.session.execute(update(User).where(
-            User.id == user.id, User.last_digest_at.is_(None)
-            | (User.last_digest_at <= now - timedelta(minutes=user.digest_minutes)))
-            .values(last_digest_at=now).execution_options(synchronize_session=False)).rowcount
+            User.id == user.id, stamp.is_(None) | (stamp <= now - timedelta(minutes=minutes(user))))
+            .values({stamp: now}).execution_options(synchronize_session=False)).rowcount
         if not due:
             continue
         ids = db.session.scalars(update(Notification).where(
             Notification.id.in_(by_user[user.id]), Notification.digested_at.is_(None))
             .values(digested_at=now).returning(Notification.id)
             .execution_options(synchronize_session=False)).all()
-        if ids:
-            queue_mail(user, "digest", payload=json.dumps({"notifications": sorted(ids)}))
+        if keep is not None:
+            ids = [notice.id for notice in db.session.scalars(select(Notification).where(Notification.id.in_(ids)))
+                   if keep(notice)]
+        if ids and user.is_active:
+            queue_mail(user, mail_kind, payload=json.dumps({"notifications": sorted(ids)}))
         commit()
 
 

@@ -10,6 +10,7 @@ from flask_babel import format_datetime, force_locale, gettext as _, lazy_gettex
 from forum.extensions import db
 from forum.i18n import N_
 from forum.services import current_conduct
+from forum.watching import KINDS as WATCH_KINDS, shown_post
 
 from .models import RemovalMessage
 
@@ -36,6 +37,11 @@ MESSAGES = {
     "reinstated": _l("Your membership of the portal is restored."),
     "appeal_decided:granted": _l("Your appeal was granted. %(reason)s"),
     "appeal_decided:upheld": _l("Your appeal was not granted: the decision stands. %(reason)s"),
+    "resource_published": _l("A new resource in %(subject)s: %(title)s"),
+    "reply": _l("%(author)s replied in “%(title)s”."),
+    "new_thread": _l("%(author)s started “%(title)s”."),
+    "mention": _l("%(author)s mentioned you in “%(title)s”."),
+    "watch_unavailable": _l("A post you were told about is no longer available."),
 }
 
 
@@ -49,12 +55,16 @@ def rule_title(code):
 
 def _url(notification, external):
     kind, data = notification.kind, notification.data
+    if kind in WATCH_KINDS:
+        return url_for("forum.post", post_id=data["post_id"], _external=external)
     if kind in ("new_case", "escalation", "dismissal_proposed", "stale_case"):
         return url_for("moderation.case", case_id=notification.case_id, _external=external)
     if kind == "appeal_filed":
         return url_for("moderation.appeals", _external=external)
     if kind == "report_reviewed":
         return url_for("moderation.my_reports", _external=external)
+    if kind == "resource_published":
+        return url_for("resources.resource", resource_id=data["resource_id"], _external=external)
     if kind == "content_restored":
         return url_for("forum.post", post_id=data["post_id"], _external=external)
     return url_for("moderation.my_record", _external=external)
@@ -62,21 +72,38 @@ def _url(notification, external):
 
 def describe(notification, external=False):
     """{'text', 'url'} of a notification, in the current language (absolute URL for e-mail)."""
+    if notification.kind in WATCH_KINDS:
+        return _describe_watch(notification, external)
     data = notification.data
     key = notification.kind
     if key == "report_reviewed":
         key += ":" + data.get("state", "action_taken")
     elif key == "appeal_decided":
         key += ":granted" if data.get("granted") else ":upheld"
-    until = data.get("until")
+    until, subject = data.get("until"), data.get("subject")
     values = {
         "rule": rule_title(data.get("rule")),
         "reason": data.get("reason", ""),
         "note": data.get("note", ""),
         "until": format_datetime(datetime.fromisoformat(until), "medium") if until else "",
         "hours": data.get("hours", ""),
+        "title": data.get("title", ""),
+        "subject": _(subject) if subject else "",  # a category's name, translated
     }
     return {"text": MESSAGES[key] % values if key in MESSAGES else key, "url": _url(notification, external)}
+
+
+def _describe_watch(notification, external):
+    """A watched post's notice names its thread and author, never its text, and only while the post
+    is visible: one hidden or removed since reads as no longer available. 'manage' leads to the page
+    to stop watching or mute."""
+    manage = url_for("moderation.notification_watching", notification_id=notification.id, _external=external)
+    post = shown_post(notification)
+    if post is None:
+        return {"text": MESSAGES["watch_unavailable"],
+                "url": url_for("moderation.notifications", _external=external), "manage": manage}
+    text = MESSAGES[notification.kind] % {"author": post.author.display_name, "title": post.thread.title}
+    return {"text": text, "url": _url(notification, external), "manage": manage}
 
 
 def removal_message(rule_code, language):

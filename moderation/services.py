@@ -18,7 +18,7 @@ from forum.extensions import db
 from forum.models import Post, Thread, User, new_session_token, utcnow
 from forum.services import current_conduct, require_conduct_accepted
 
-from .mail import OPTIONAL as OPTIONAL_MAIL, commit, queue_mail
+from .mail import IN_DIGESTS, OPTIONAL as OPTIONAL_MAIL, commit, queue_mail
 from .models import (
     Appeal,
     Case,
@@ -70,13 +70,13 @@ def log_action(actor, action, case=None, member=None, post=None, rule_code=None,
 
 def notify(recipients, kind, case=None, **data):
     """Create one in-app notification per recipient, and its e-mail in the outbox: the only place
-    notifications are made. New cases reach moderators' mailboxes in digests instead."""
+    notifications are made. New cases, and posts in watched threads, are mailed in digests instead."""
     payload = json.dumps(data, default=str, sort_keys=True)
     for user in {u.id: u for u in recipients}.values():
         notification = Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
                                     data_json=payload)
         db.session.add(notification)
-        if kind != "new_case":
+        if kind not in IN_DIGESTS:
             queue_mail(user, kind, notification)
 
 

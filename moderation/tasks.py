@@ -34,3 +34,10 @@ def send_digests():
 def remind_stale_cases():
     """Remind of cases left undecided too long."""
     return mail.remind_stale_cases()
+
+
+@shared_task
+def send_watch_digests():
+    """Members' digests of new posts in the threads and categories they watch."""
+    from forum import watching
+    watching.send_watch_digests()

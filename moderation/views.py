@@ -14,7 +14,8 @@ from forum.services import (
     has_accepted_current_conduct,
     member_from_record_token,
 )
-from forum.views import post_url
+from forum import watching
+from forum.views import post_url, watch_message
 
 from . import mail, queries, services
 from .forms import (
@@ -436,8 +437,10 @@ def retry_delivery(delivery_id):
 @bp.route("/notifications")
 def notifications():
     """The member's notifications, newest first."""
-    return render_template("moderation/notifications.html",
-                           items=queries.notifications(current_user, _page()), describe=describe)
+    items = queries.notifications(current_user, _page())
+    watching.preload(items.items)
+    return render_template("moderation/notifications.html", items=items, describe=describe,
+                           watch_kinds=watching.KINDS)
 
 
 @bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
@@ -455,3 +458,21 @@ def mark_all_read():
     """Mark every notification read."""
     services.mark_read(current_user)
     return redirect(url_for(".notifications"))
+
+
+@bp.route("/notifications/<int:notification_id>/watching", methods=["GET", "POST"])
+def notification_watching(notification_id):
+    """From a notification of a watched post: confirm, then mute its thread or stop watching (the
+    e-mail's link leads here; nothing changes on GET)."""
+    notification = db.get_or_404(Notification, notification_id)
+    if notification.user_id != current_user.id or notification.kind not in watching.KINDS:
+        abort(404)
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action not in ("mute", "unwatch"):
+            abort(400)
+        watching.apply_from_notification(current_user, notification, action)
+        flash(watch_message("muted" if action == "mute" else None), "success")
+        return redirect(url_for(".notifications"))
+    return render_template("moderation/notification_watching.html", notification=notification,
+                           notice=describe(notification), target=watching.notice_target(notification))

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from forum import services as forum_services
+from forum import services as forum_services, uploads
 from forum.extensions import db, login_manager
-from forum.models import CategoryModerator, utcnow
+from forum.models import CategoryModerator, Resource, utcnow
 from moderation import services
 from moderation.models import Appeal, Case, DismissalProposal, Notification, Penalty
 from tests.conftest import category, start_thread
@@ -57,11 +57,22 @@ def world(make_user):
     return SimpleNamespace(
         author=author, reporter=reporter, open_post=open_post.id, open_case=open_case.id,
         proposed_case=proposed_case.id, removed_post=removed_post.id, decided_case=decided_case.id,
-        thread=thread.id, reply=reply.id, category=category("general").id,
+        thread=thread.id, reply=reply.id, category=category("general").id, resource=library_resource().id,
         proposal=db.session.scalar(db.select(DismissalProposal.id)),
         penalty=db.session.scalar(db.select(Penalty.id)), appeal=db.session.scalar(db.select(Appeal.id)),
         authors_notification=db.session.scalar(db.select(Notification.id).where(
             Notification.user_id == author.id)))
+
+
+def library_resource():
+    """A PDF in the resource library, stored as an admin's upload is."""
+    checked = uploads.CheckedFile(b"%PDF-1.4\n%%EOF\n", "application/pdf", "guide.pdf")
+    resource = Resource(title="Field guide", subject_id=category("cybercrime").id, language="en",
+                        stored_name=uploads.store(checked), original_filename=checked.original_filename,
+                        content_type=checked.content_type, size=checked.size)
+    db.session.add(resource)
+    db.session.commit()
+    return resource
 
 
 def scope(user, slug):

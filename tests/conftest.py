@@ -68,6 +68,7 @@ def portal_config(url):
         "MAIL_SERVER": "",
         "MAIL_FILE_DIR": _MAIL_DIR,  # in-process mails as files, outside the project
         "ROSTER_REPORT_DIR": os.path.join(_MAIL_DIR, "roster-reports"),
+        "UPLOAD_DIR": os.path.join(_MAIL_DIR, "uploads"),  # the resource library's files
         "SERVER_NAME": HOST,
     }
 

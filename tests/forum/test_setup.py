@@ -3,7 +3,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from forum import config
+from forum import config, search
 from forum.demo import DEMO_ACCOUNTS
 from forum.extensions import db
 from forum.models import Category, ConductAcceptance, Post, Thread, User
@@ -12,7 +12,8 @@ from tests.conftest import count_rows, login, signed_in, user_named
 
 def test_migrations_create_exactly_the_models_schema(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": search.include_object})
         assert compare_metadata(context, db.metadata) == []
 
 

@@ -10,6 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 
+from forum import library
 from forum.extensions import db
 from forum.models import LANGUAGES, Post, Thread, User, utcnow
 from forum.services import create_thread, reply
@@ -265,6 +266,8 @@ def test_every_page_speaks_the_readers_language(app, make_user, moderation_scene
     """Every page an admin (who sees them all) or a visitor opens, with no catalog message in English."""
     admin = make_user("chief", role="admin", preferred_language=language)
     own = start_thread(admin, title="Admin notes", body="Text")
+    resource = library.publish(admin, {"title": "Field guide", "description": "Text", "language": language,
+                                       "subject": category("cybercrime").id, "url": "https://www.state.gov/"})
     case_id = moderation_scene["case"].rsplit("/", 1)[1]
     moderation.escalate_case(admin, db.session.get(Case, int(case_id)), "Admins decide")
     paths = [*moderation_scene.values(), "/", "/c/general/new", f"/t/{own.thread_id}/reply",
@@ -275,7 +278,8 @@ def test_every_page_speaks_the_readers_language(app, make_user, moderation_scene
              "/admin/members", f"/admin/members/{admin.id}", "/moderation/?status=escalated",
              "/moderation/log", "/moderation/members/replier", "/moderation/removal-messages",
              f"/moderation/removal-messages/disrespect/{language}", "/moderation/stats",
-             "/moderation/appeals"]
+             "/moderation/appeals", "/resources", f"/resources/{resource.id}", "/admin/resources",
+             "/admin/resources/new", f"/admin/resources/{resource.id}/edit", "/directory", "/directory?academy=bangkok", "/u/author?show=posts", "/search?q=notes"]
     browser = signed_in(app, "chief")
     for path in paths:
         response = browser.get(path)
