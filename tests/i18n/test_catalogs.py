@@ -15,7 +15,7 @@ TAG = re.compile(r"</?(?:a|strong|em|code|br|p|span)\b")  # the markup some mess
 # Proper names read the same in every language, and some words are spelt the same in one.
 SAME_EVERYWHERE = {"ILEA Bangkok", "ILEA Budapest", "ILEA Gaborone", "ILEA Roswell", "ILEA San Salvador"}
 SAME_IN = {"fr": {"Action", "Actions", "Administration", "Date", "Description", "Discussion", "Message",
-                  "Invitation", "Invitations", "Notifications", "Suspension", "Version %(number)s"}}
+                  "Invitation", "Invitations", "Notifications", "Page %(page)s", "Suspension", "Version %(number)s"}}
 
 
 def catalog(path):
