@@ -234,36 +234,34 @@ def moderate_thread(thread_id, action):
 WATCH_CHOICES = {"watching": "watching", "muted": "muted", "none": None}
 
 
-def _watch_mode():
-    if request.form.get("mode") not in WATCH_CHOICES:
-        abort(400)
-    return WATCH_CHOICES[request.form["mode"]]
-
-
 def watch_message(mode):
     return {"watching": _("You are watching it: new posts will be in your notifications."),
             "muted": _("It is muted: you will not be notified of it."),
             None: _("You no longer watch it.")}[mode]
 
 
+def _set_watch(back, **target):
+    """Watch, mute or stop watching a thread or category (form field mode: watching, muted, none)."""
+    if request.form.get("mode") not in WATCH_CHOICES:
+        abort(400)
+    mode = WATCH_CHOICES[request.form["mode"]]
+    watching.set_watch(current_user, mode, **target)
+    flash(watch_message(mode), "success")
+    return redirect(back)
+
+
 @bp.route("/t/<int:thread_id>/watch", methods=["POST"])
 def watch_thread(thread_id):
-    """Watch, mute or stop watching a thread (mode: watching, muted, none)."""
+    """Watch, mute or stop watching a thread."""
     thread = _thread_or_404(thread_id)
-    mode = _watch_mode()
-    watching.set_watch(current_user, mode, thread=thread)
-    flash(watch_message(mode), "success")
-    return redirect(thread_url(thread))
+    return _set_watch(thread_url(thread), thread=thread)
 
 
 @bp.route("/c/<slug>/watch", methods=["POST"])
 def watch_category(slug):
-    """Watch, mute or stop watching a category (mode: watching, muted, none)."""
+    """Watch, mute or stop watching a category."""
     category = _category_or_404(slug)
-    mode = _watch_mode()
-    watching.set_watch(current_user, mode, category=category)
-    flash(watch_message(mode), "success")
-    return redirect(url_for("forum.category", slug=category.slug))
+    return _set_watch(url_for("forum.category", slug=category.slug), category=category)
 
 
 @bp.route("/search")
