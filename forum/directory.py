@@ -7,7 +7,6 @@ the countries for the filter, the count, the page's rows.
 import re
 
 from sqlalchemy import func, or_, select, text
-from sqlalchemy.orm import lazyload
 
 from .extensions import db
 from .forms import FIRST_GRADUATION_YEAR
@@ -49,7 +48,7 @@ def page_of(filters, page):
     for name, column in (("academy", User.academy), ("year", User.graduation_year), ("country", User.country)):
         if name in filters:
             query = query.where(column == filters[name])
-    query = query.options(lazyload(User.moderated_categories)).order_by(User.stored_name, User.id)
+    query = query.order_by(User.stored_name, User.id)
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
 
 

@@ -58,6 +58,7 @@ def celery_init_app(app):
                              "schedule": config["MAIL_SWEEP_EVERY_SECONDS"]},
             "send-digests": {"task": "moderation.tasks.send_digests", "schedule": 60.0},
             "send-watch-digests": {"task": "moderation.tasks.send_watch_digests", "schedule": 60.0},
+            "flush-thread-views": {"task": "moderation.tasks.flush_thread_views", "schedule": 60.0},
             "remind-stale-cases": {"task": "moderation.tasks.remind_stale_cases", "schedule": 3600.0},
         },
     )

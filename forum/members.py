@@ -11,7 +11,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, func, or_, select, update
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 from werkzeug.exceptions import Forbidden
 
@@ -117,8 +117,7 @@ def _matching(filters):
 
 def search(filters):
     """The members matching the filters (see filters_from), by name: one SELECT, not yet run."""
-    return (_matching(filters).options(lazyload(User.moderated_categories))  # lists never show the scopes
-            .order_by(User.stored_name, User.id))
+    return _matching(filters).order_by(User.stored_name, User.id)
 
 
 def page_of(filters, page):
@@ -285,7 +284,7 @@ def bulk_count(admin, action, filters):
 def bulk_invite(admin, filters):
     """Invite every matching member who was never invited; returns how many were."""
     _ensure_admin(admin)
-    members = _invitable(filters).options(lazyload(User.moderated_categories)).order_by(User.id)
+    members = _invitable(filters).order_by(User.id)
     return invitations.invite(admin, db.session.scalars(members).all())
 
 

@@ -106,8 +106,9 @@ class User(UserMixin, db.Model):
     # Activity in watched threads and categories reaches members by e-mail in digests (forum/watching.py).
     last_watch_digest_at = db.Column(db.DateTime)
 
-    moderated_categories = db.relationship("CategoryModerator", lazy="selectin",
-                                           cascade="all, delete-orphan")
+    # Loaded when asked (permissions ask for the signed-in member only, and only of moderators): a
+    # thread page loads twenty authors whose scopes nobody reads.
+    moderated_categories = db.relationship("CategoryModerator", lazy="select", cascade="all, delete-orphan")
 
     def get_id(self):
         return self.session_token

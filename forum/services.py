@@ -1,8 +1,11 @@
 """Forum operations. Each one checks its rules, changes state and commits one transaction."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from argon2 import PasswordHasher
 from flask import has_request_context, request
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import false, func, or_, select, true, update
+from sqlalchemy import false, func, or_, select, true, tuple_, update
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.exceptions import Forbidden
 
@@ -177,13 +180,11 @@ def current_conduct():
 
 
 def has_accepted_current_conduct(user):
-    version = current_conduct()
-    if version is None:
-        return True
-    return db.session.scalar(
-        select(func.count()).select_from(ConductAcceptance)
-        .where(ConductAcceptance.user_id == user.id, ConductAcceptance.version_id == version.id)
-    ) > 0
+    """One query: true if the member accepted the version in force (or none is published yet)."""
+    current = select(ConductVersion.id).order_by(ConductVersion.number.desc()).limit(1).scalar_subquery()
+    accepted = select(ConductAcceptance.id).where(ConductAcceptance.user_id == user.id,
+                                                  ConductAcceptance.version_id == current)
+    return db.session.scalar(select(or_(~select(ConductVersion.id).exists(), accepted.exists())))
 
 
 def require_conduct_accepted(user):
@@ -332,23 +333,75 @@ def set_thread_flags(moderator, thread, pinned=None, locked=None):
     db.session.commit()
 
 
-def record_view(thread):
-    """Count a view with one UPDATE; no table scan, no lost increments."""
-    db.session.execute(update(Thread).where(Thread.id == thread.id)
-                       .values(view_count=Thread.view_count + 1))
-    db.session.commit()
-
-
 # --- reading ---------------------------------------------------------------------------------
 
-def _listing(query, filters, page, per_page):
+@dataclass
+class Listing:
+    """One page of a thread list. Pages are found from a cursor (the last row's sort key) rather than
+    an OFFSET, so page 500 costs what page 1 does; `page` is only shown."""
+
+    items: list
+    page: int
+    newer: str | None = None  # cursor of the previous page, None on the first
+    older: str | None = None  # cursor of the next page, None on the last
+
+
+@dataclass
+class Position:
+    """Where a thread list starts: after or before a cursor (a row's key), or at the top."""
+
+    cursor: tuple | None = None
+    before: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args):
+        before = "before" in args
+        key = _decode_cursor(args.get("before" if before else "after", ""))
+        page = max(args.get("page", 1, type=int) or 1, 1)
+        return cls(key, before, page) if key else cls()
+
+
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _encode_cursor(thread):
+    return f"{int(thread.pinned)}.{(thread.last_activity_at - _EPOCH) // _MICROSECOND}.{thread.id}"
+
+
+def _decode_cursor(text):
+    """(pinned, last activity, id) from a cursor; None for anything else (a hand-edited link)."""
+    parts = text.split(".")
+    if len(parts) != 3 or not all(part.isdigit() and len(part) < 20 for part in parts):
+        return None
+    try:
+        return bool(int(parts[0])), _EPOCH + int(parts[1]) * _MICROSECOND, int(parts[2])
+    except OverflowError:
+        return None
+
+
+def _listing(query, keys, filters, position, per_page):
+    """A page of `query` ordered by `keys` (the sort key, newest first), from `position`."""
     if filters.get("kind") in THREAD_KINDS:
         query = query.where(Thread.kind == filters["kind"])
     if filters.get("language") in LANGUAGES:
         query = query.where(Thread.language == filters["language"])
+    if position.cursor:
+        values = position.cursor[-len(keys):]  # the home page's key has no `pinned`
+        query = query.where(tuple_(*keys) > tuple_(*values) if position.before else tuple_(*keys) < tuple_(*values))
+    order = [key.asc() if position.before else key.desc() for key in keys]
     query = query.options(joinedload(Thread.author), joinedload(Thread.last_poster),
-                          joinedload(Thread.category))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+                          joinedload(Thread.category)).order_by(*order).limit(per_page + 1)
+    rows = db.session.scalars(query).all()
+    more, items = len(rows) > per_page, rows[:per_page]
+    if position.before:
+        items.reverse()
+    newer = more if position.before else position.cursor is not None
+    older = True if position.before else more
+    page = max(position.page, 2) if newer else 1
+    return Listing(items, page, _encode_cursor(items[0]) if newer and items else None,
+                   _encode_cursor(items[-1]) if older and items else None)
 
 
 def _without_hidden(query, user):
@@ -360,18 +413,17 @@ def _without_hidden(query, user):
     return query.where(Thread.hidden.is_(False))
 
 
-def latest_threads(user, filters, page, per_page):
+def latest_threads(user, filters, position, per_page):
     """Threads across the open categories, latest activity first."""
-    query = (select(Thread).join(Thread.category).where(Category.archived.is_(False))
-             .order_by(Thread.last_activity_at.desc(), Thread.id.desc()))
-    return _listing(_without_hidden(query, user), filters, page, per_page)
+    query = select(Thread).join(Thread.category).where(Category.archived.is_(False))
+    return _listing(_without_hidden(query, user), (Thread.last_activity_at, Thread.id), filters, position, per_page)
 
 
-def category_threads(user, category, filters, page, per_page):
+def category_threads(user, category, filters, position, per_page):
     """A category's threads: pinned first, then by latest activity."""
-    query = (select(Thread).where(Thread.category_id == category.id)
-             .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc()))
-    return _listing(_without_hidden(query, user), filters, page, per_page)
+    query = select(Thread).where(Thread.category_id == category.id)
+    return _listing(_without_hidden(query, user), (Thread.pinned, Thread.last_activity_at, Thread.id),
+                    filters, position, per_page)
 
 
 def thread_page(thread, page, per_page):

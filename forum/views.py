@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import markup, permissions, services, watching
+from . import markup, permissions, services, viewcounts, watching
 from . import search as search_service
 from .extensions import db, limiter
 from .forms import EditPostForm, ReplyForm, ThreadForm
@@ -101,7 +101,8 @@ def _conduct_first():
 def index():
     """Latest activity across the portal."""
     filters = _list_filters()
-    threads = services.latest_threads(current_user, filters, _page_arg(), current_app.config["THREADS_PER_PAGE"])
+    threads = services.latest_threads(current_user, filters, services.Position.from_args(request.args),
+                                      current_app.config["THREADS_PER_PAGE"])
     categories = services.visible_categories(current_user)
     return render_template("forum/index.html", threads=threads, filters=filters, categories=categories)
 
@@ -111,7 +112,7 @@ def category(slug):
     """A category's threads, pinned first, optionally of one kind or language."""
     category = _category_or_404(slug)
     filters = _list_filters()
-    threads = services.category_threads(current_user, category, filters, _page_arg(),
+    threads = services.category_threads(current_user, category, filters, services.Position.from_args(request.args),
                                         current_app.config["THREADS_PER_PAGE"])
     return render_template("forum/category.html", category=category, threads=threads, filters=filters,
                            watch=watching.watch_state(current_user, category=category))
@@ -146,7 +147,7 @@ def thread(thread_id, slug=None):
     posts = services.thread_page(thread, page, per_page)
     html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages,
                            form=ReplyForm(), watch=watching.watch_state(current_user, thread=thread))
-    services.record_view(thread)  # after rendering: its commit would expire the loaded posts
+    viewcounts.record_view(thread.id)  # after rendering: without Redis it commits, expiring the posts
     return html
 
 

@@ -1,4 +1,4 @@
-"""Celery tasks: deliver e-mails from the outbox, sweep it, send digests and stale-case reminders.
+"""Celery tasks: deliver e-mails from the outbox, sweep it, send digests and reminders, flush view counts.
 
 Tasks take ids and reload; each is safe to run twice.
 """
@@ -41,3 +41,10 @@ def send_watch_digests():
     """Members' digests of new posts in the threads and categories they watch."""
     from forum import watching
     watching.send_watch_digests()
+
+
+@shared_task
+def flush_thread_views():
+    """Add the thread views counted in Redis to the database."""
+    from forum import viewcounts
+    return viewcounts.flush_views()

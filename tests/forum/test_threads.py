@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from forum import services
+from forum import services, viewcounts
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread
 from tests.conftest import category, count_queries, page_text, signed_in, start_thread
@@ -159,6 +159,111 @@ def test_views_are_counted(member_client, thread):
         member_client.get(f"/t/{thread.id}-evidence-handling")
     db.session.refresh(thread)
     assert thread.view_count == 3
+
+
+def test_with_redis_a_view_is_counted_without_a_database_write_and_flushed_later(
+        app, member_client, thread, redis_server):
+    app.config["REDIS_URL"] = redis_server.url
+    with count_queries() as statements:
+        for _ in range(3):
+            assert member_client.get(f"/t/{thread.id}").status_code == 200
+    assert not [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    db.session.refresh(thread)
+    assert thread.view_count == 0
+    assert viewcounts.flush_views() == 3
+    member_client.get(f"/t/{thread.id}")  # counted after the flush: waits for the next one
+    db.session.refresh(thread)
+    assert thread.view_count == 3
+    assert viewcounts.flush_views() == 1 and viewcounts.flush_views() == 0
+    db.session.refresh(thread)
+    assert thread.view_count == 4
+
+
+def test_a_flush_that_died_midway_is_finished_by_the_next(app, member_client, thread, redis_server):
+    app.config["REDIS_URL"] = redis_server.url
+    member_client.get(f"/t/{thread.id}")
+    client = viewcounts._redis()
+    client.rename(viewcounts.PENDING, viewcounts.FLUSHING)  # the dead flush took the counts
+    member_client.get(f"/t/{thread.id}")
+    assert viewcounts.flush_views() == 1  # the left-over batch first
+    assert viewcounts.flush_views() == 1
+    db.session.refresh(thread)
+    assert thread.view_count == 2
+
+
+def _listed(page):
+    return re.findall(r'class="thread-title"[^>]*>([^<]+)<', page)
+
+
+def _link(page, rel):
+    found = re.search(rf'<a rel="{rel}" href="([^"]+)"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+@pytest.mark.parametrize("url", ["/c/general", "/"])
+def test_thread_lists_page_by_cursor_forward_and_back(app, member_client, member, moderator_client, url):
+    app.config["THREADS_PER_PAGE"] = 4
+    titles = [services.create_thread(member, category(), f"Topic {i:02}", "discussion", "x").title
+              for i in range(11)]
+    pinned = db.session.scalar(db.select(Thread).where(Thread.title == "Topic 03"))
+    if url != "/":
+        assert moderator_client.post(f"/t/{pinned.id}/pin", data={}).status_code == 302
+        titles.remove("Topic 03")
+        titles.append("Topic 03")  # pinned first (the list is reversed below)
+    expected = list(reversed(titles))
+    pages, next_url = [], url
+    while next_url:
+        page = member_client.get(next_url).get_data(as_text=True)
+        assert f"Page {len(pages) + 1}" in page
+        pages.append(_listed(page))
+        next_url = _link(page, "next")
+    assert [t for p in pages for t in p] == expected and [len(p) for p in pages] == [4, 4, 3]
+    back, prev_url = [], _link(page, "prev")
+    while prev_url:
+        page = member_client.get(prev_url).get_data(as_text=True)
+        back.insert(0, _listed(page))
+        prev_url = _link(page, "prev")
+    assert back == pages[:2] and "Page 1" in page and "First page" not in page
+
+
+def test_deep_pages_cost_what_the_first_costs(app, member_client, member):
+    app.config["THREADS_PER_PAGE"] = 2
+    for i in range(9):
+        services.create_thread(member, category(), f"Topic {i}", "discussion", "x")
+    page = member_client.get("/c/general").get_data(as_text=True)
+    with count_queries() as first:
+        member_client.get("/c/general")
+    for _ in range(3):
+        page = member_client.get(_link(page, "next")).get_data(as_text=True)
+    assert _listed(page) == ["Topic 2", "Topic 1"] and "Page 4" in page
+    with count_queries() as deep:
+        member_client.get(_link(page, "next"))
+    assert len(deep) == len(first)
+    assert not [s for s in deep if "FROM threads" in s and "count(" in s.lower()]  # no total counted
+
+
+@pytest.mark.parametrize("cursor", ["x", "1.2.3.4", "1.99999999999999999999.3", "0.9" + "9" * 18 + ".1", ""])
+def test_a_hand_edited_cursor_shows_the_first_page(member_client, thread, cursor):
+    for name in ("after", "before"):
+        response = member_client.get(f"/c/general?{name}={cursor}&page=7")
+        assert response.status_code == 200
+        assert "Evidence handling" in page_text(response) and "Page 7" not in page_text(response)
+
+
+def test_hidden_threads_stay_out_of_every_page(app, member_client, member, make_user):
+    app.config["THREADS_PER_PAGE"] = 2
+    for i in range(5):
+        services.create_thread(member, category(), f"Topic {i}", "discussion", "x")
+    hidden = db.session.scalar(db.select(Thread).where(Thread.title == "Topic 2"))
+    hidden.hidden = True
+    db.session.commit()
+    other = signed_in(app, make_user("bob"))
+    seen, url = [], "/c/general"
+    while url:
+        page = other.get(url).get_data(as_text=True)
+        seen += _listed(page)
+        url = _link(page, "next")
+    assert seen == ["Topic 4", "Topic 3", "Topic 1", "Topic 0"]
 
 
 def test_unknown_thread_is_404(member_client):

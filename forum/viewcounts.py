@@ -1,0 +1,69 @@
+"""Thread view counts: counted in Redis, added to the database by one statement a minute.
+
+A view costs one HINCRBY, not a database write: an UPDATE per view would take the thread row's lock
+on every read of a popular thread and write a new row version each time. The beat task
+`moderation.tasks.flush_thread_views` moves the counts into threads.view_count, so lists show them
+at most a minute late. Without Redis (local use, tests) each view is one UPDATE: there is no other
+store shared by the processes there.
+"""
+import logging
+
+import redis
+from flask import current_app
+from sqlalchemy import bindparam, update
+
+from .extensions import db
+from .models import Thread
+
+PENDING = "portal:thread-views"
+FLUSHING = "portal:thread-views:flushing"  # taken by a flush; left over only if it died midway
+log = logging.getLogger(__name__)
+_clients = {}
+
+
+def _redis():
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        return None
+    if url not in _clients:  # one connection pool per process
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return _clients[url]
+
+
+def _add(counts):
+    """Add {thread id: views} to the threads, in one executemany, in id order (no lock-order deadlocks)."""
+    if counts:
+        threads = Thread.__table__
+        db.session.execute(update(threads).where(threads.c.id == bindparam("thread_id"))
+                           .values(view_count=threads.c.view_count + bindparam("views")),
+                           [{"thread_id": tid, "views": n} for tid, n in sorted(counts.items())])
+    db.session.commit()
+
+
+def record_view(thread_id):
+    client = _redis()
+    if client is None:
+        _add({thread_id: 1})
+        return
+    try:
+        client.hincrby(PENDING, thread_id, 1)
+    except redis.RedisError as error:  # a view not counted is better than a page not shown
+        log.warning("thread view not counted: %s", error)
+
+
+def flush_views():
+    """Add the views counted since the last flush to the database; returns how many."""
+    client = _redis()
+    if client is None:
+        return 0
+    # RENAME is atomic: views counted from now on start a new hash. A flush that died after renaming
+    # is finished first (if it died after its commit, that minute's views count twice: harmless).
+    if not client.exists(FLUSHING):
+        try:
+            client.rename(PENDING, FLUSHING)
+        except redis.ResponseError:  # no views since the last flush
+            return 0
+    counts = {int(tid): int(n) for tid, n in client.hgetall(FLUSHING).items()}
+    _add(counts)
+    client.delete(FLUSHING)
+    return sum(counts.values())
