@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 
@@ -72,12 +72,18 @@ def notify(recipients, kind, case=None, **data):
     """Create one in-app notification per recipient, and its e-mail in the outbox: the only place
     notifications are made. New cases, and posts in watched threads, are mailed in digests instead."""
     payload = json.dumps(data, default=str, sort_keys=True)
-    for user in {u.id: u for u in recipients}.values():
+    users = {u.id: u for u in recipients}.values()
+    if kind in IN_DIGESTS:  # no mail of their own: one multi-row INSERT, however many watch a category
+        if users:
+            db.session.execute(insert(Notification), [
+                {"user_id": user.id, "kind": kind, "case_id": case.id if case else None, "data_json": payload}
+                for user in users])
+        return
+    for user in users:
         notification = Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
                                     data_json=payload)
         db.session.add(notification)
-        if kind not in IN_DIGESTS:
-            queue_mail(user, kind, notification)
+        queue_mail(user, kind, notification)
 
 
 def _moderators_for(case):
