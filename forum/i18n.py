@@ -6,11 +6,13 @@ catalogs, which lack Thai and speak Brazilian Portuguese, its lookups go through
 """
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import pytz
+from babel import dates
 from markupsafe import Markup
 from flask import current_app, g, has_request_context, request
-from flask_babel import format_datetime, format_timedelta, get_locale, get_translations, gettext, refresh
+from flask_babel import format_timedelta, get_locale, get_timezone, get_translations, gettext, refresh
 from flask_login import current_user
 
 # The catalogs are per language; dates and numbers follow a country's usage. The portal writes
@@ -118,11 +120,19 @@ def time_tag(moment):
     """A stored (naive UTC) time as people say it: "3 hours ago" when recent, else the local date;
     the exact local time is in the tooltip and the machine-readable time in the attribute."""
     age = datetime.now(UTC).replace(tzinfo=None) - moment
+    locale, zone = get_locale(), get_timezone()
     if age.total_seconds() < 60:  # also absorbs clock skew: never "in 2 seconds"
         text = gettext("just now")
     elif age.days < RELATIVE_UNTIL_DAYS:
         text = format_timedelta(-age, add_direction=True, threshold=1)
     else:
-        text = format_datetime(moment, "medium")
+        text = _local_time(moment, "medium", locale, zone)
     return Markup('<time datetime="{}Z" title="{}">{}</time>').format(
-        moment.isoformat(timespec="seconds"), format_datetime(moment, "full"), text)
+        moment.isoformat(timespec="seconds"), _local_time(moment, "full", locale, zone), text)
+
+
+@lru_cache(maxsize=20_000)
+def _local_time(moment, style, locale, zone):
+    """flask_babel.format_datetime, remembered: a list shows the same times to every reader, and
+    formatting one costs ~50 µs (a page of 25 threads formats 50)."""
+    return dates.format_datetime(moment.replace(tzinfo=UTC), style, tzinfo=zone, locale=locale)
