@@ -3,10 +3,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import false, func, or_, select, true, tuple_, update
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.exceptions import Forbidden
 
 from . import markup, permissions, search, watching
@@ -175,8 +175,15 @@ def file_account_request(name, email, academy, graduation_year, message, languag
 # --- Code of Conduct --------------------------------------------------------------------------
 
 def current_conduct():
-    """The Code of Conduct version in force (the highest number), or None before seeding."""
-    return db.session.scalar(select(ConductVersion).order_by(ConductVersion.number.desc()).limit(1))
+    """The Code of Conduct version in force (the highest number) with its rules, or None before
+    seeding. Read once per request: the case page names rules in a dozen places."""
+    if has_request_context() and "conduct_version" in g:
+        return g.conduct_version
+    version = db.session.scalar(select(ConductVersion).options(selectinload(ConductVersion.rules))
+                                .order_by(ConductVersion.number.desc()).limit(1))
+    if has_request_context():
+        g.conduct_version = version
+    return version
 
 
 def has_accepted_current_conduct(user):
@@ -221,6 +228,7 @@ def publish_conduct(admin, title, introduction, closing, wording):
                      for rule, (rule_title, text) in zip(current.rules, wording)]
     db.session.add(version)
     db.session.commit()
+    g.pop("conduct_version", None)
     return version
 
 
@@ -344,6 +352,20 @@ class Listing:
     page: int
     newer: str | None = None  # cursor of the previous page, None on the first
     older: str | None = None  # cursor of the next page, None on the last
+
+
+@dataclass
+class Page:
+    """A page of a list whose total is not counted (counting a busy member's posts under the
+    visibility rules would cost more than the page): the pager links on while there is more."""
+
+    items: list
+    page: int
+    has_next: bool
+
+    @property
+    def pages(self):
+        return self.page + 1 if self.has_next else self.page
 
 
 @dataclass
@@ -533,7 +555,8 @@ def member_activity(viewer, member, page, per_page, threads_only=False):
     if viewer.id != member.id:  # authors see their own hidden posts and threads
         query = query.where(or_(Thread.hidden.is_(False), Thread.author_id == viewer.id, moderated),
                             or_(Post.moderation_state.is_(None), moderated))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    return Page(rows[:per_page], page, has_next=len(rows) > per_page)
 
 
 def portal_statistics():

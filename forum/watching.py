@@ -21,7 +21,7 @@ import re
 
 from flask import current_app, g
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import permissions
 from .extensions import db
@@ -123,6 +123,7 @@ def _members(user_ids):
     if not user_ids:
         return []
     return db.session.scalars(select(User).where(User.id.in_(user_ids), User.status == "active")
+                              .options(selectinload(User.moderated_categories))  # read by _may_read
                               .order_by(User.id)).all()
 
 

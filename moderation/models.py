@@ -87,7 +87,9 @@ class Report(db.Model):
     __tablename__ = "reports"
     # One report per member per case, and a case is the one undecided case of its target.
     __table_args__ = (UniqueConstraint("case_id", "reporter_id"),
-                      Index("ix_reports_reporter", "reporter_id", "created_at"))
+                      Index("ix_reports_reporter", "reporter_id", "created_at"),
+                      # The queue's filter by rule: the cases with a report citing it.
+                      Index("ix_reports_rule_case", "rule_code", "case_id"))
 
     id = db.Column(db.Integer, primary_key=True)
     case_id = db.Column(db.Integer, db.ForeignKey("cases.id"), nullable=False)

@@ -4,7 +4,7 @@ Notifications store a kind and data, not text, so each reader sees them in their
 """
 from datetime import datetime
 
-from flask import g, url_for
+from flask import g, has_request_context, url_for
 from flask_babel import format_datetime, force_locale, gettext as _, lazy_gettext as _l
 
 from forum.extensions import db
@@ -106,10 +106,21 @@ def _describe_watch(notification, external):
     return {"text": text, "url": _url(notification, external), "manage": manage}
 
 
+def _prepared_removal_messages(language):
+    """{rule code: prepared text} in the language; read once per request (the case page shows one per rule)."""
+    key = f"removal_messages_{language}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    prepared = dict(db.session.execute(db.select(RemovalMessage.rule_code, RemovalMessage.text)
+                                       .where(RemovalMessage.language == language)).all())
+    if has_request_context():
+        g.setdefault(key, prepared)
+    return prepared
+
+
 def removal_message(rule_code, language):
     """The prepared message for removing content under a rule, in the author's language."""
-    prepared = db.session.scalar(db.select(RemovalMessage.text).where(
-        RemovalMessage.rule_code == rule_code, RemovalMessage.language == language))
+    prepared = _prepared_removal_messages(language).get(rule_code)
     if prepared:
         return prepared
     with force_locale(language):

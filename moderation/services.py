@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
 from forum import permissions
@@ -88,7 +89,8 @@ def notify(recipients, kind, case=None, **data):
 
 def _moderators_for(case):
     """Moderators who look after the case's category (all global ones for profile reports)."""
-    moderators = db.session.scalars(select(User).where(User.role == "moderator", User.status == "active"))
+    moderators = db.session.scalars(select(User).where(User.role == "moderator", User.status == "active")
+                                    .options(selectinload(User.moderated_categories)))
     chosen = [m for m in moderators if permissions.can_view_case(m, case)]
     return chosen or _admins()
 
