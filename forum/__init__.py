@@ -122,7 +122,7 @@ def _register_error_pages(app):
 
 
 def _register_template_helpers(app):
-    from . import permissions
+    from . import fragments, permissions
     from .models import ACADEMIES, LANGUAGES, THREAD_KINDS
     from .services import has_accepted_current_conduct
 
@@ -136,5 +136,5 @@ def _register_template_helpers(app):
         can=permissions, academies=ACADEMIES, thread_kinds=THREAD_KINDS, languages=LANGUAGES,
         conduct_accepted=conduct_accepted, format_datetime=format_datetime, time_tag=i18n.time_tag,
         format_number=format_decimal, html_lang=i18n.html_lang, current_language=i18n.current_language,
-        ign_enabled=ign.enabled,
+        ign_enabled=ign.enabled, fragments=fragments,
     )
