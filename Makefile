@@ -6,7 +6,7 @@ PORT ?= 5000
 PYTHON ?= python3
 export FLASK_APP := wsgi
 
-.PHONY: run test pot translations compile-translations clean
+.PHONY: run test pot translations compile-translations clean bench
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ translations: pot
 			$(VENV)/bin/pybabel -q init -i translations/messages.pot -d translations -l $$lang; fi; \
 	done
 	$(MAKE) compile-translations
+
+# Benchmarks at scale (issue 9): seeds PostgreSQL (BENCH_SCALE, BENCH_DATABASE), loads the pages with
+# wrk under gunicorn, writes bench/RESULTS.md. See bench/run.sh for the settings.
+bench:
+	bash bench/run.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache
