@@ -174,16 +174,21 @@ def file_account_request(name, email, academy, graduation_year, message, languag
 
 # --- Code of Conduct --------------------------------------------------------------------------
 
+def per_request(name, load):
+    """`load()` once per request, kept in `g` under `name`; outside a request (tests, tasks) every time."""
+    if not has_request_context():
+        return load()
+    if name not in g:
+        setattr(g, name, load())
+    return g.get(name)
+
+
 def current_conduct():
     """The Code of Conduct version in force (the highest number) with its rules, or None before
     seeding. Read once per request: the case page names rules in a dozen places."""
-    if has_request_context() and "conduct_version" in g:
-        return g.conduct_version
-    version = db.session.scalar(select(ConductVersion).options(selectinload(ConductVersion.rules))
-                                .order_by(ConductVersion.number.desc()).limit(1))
-    if has_request_context():
-        g.conduct_version = version
-    return version
+    return per_request("conduct_version", lambda: db.session.scalar(
+        select(ConductVersion).options(selectinload(ConductVersion.rules))
+        .order_by(ConductVersion.number.desc()).limit(1)))
 
 
 def has_accepted_current_conduct(user):

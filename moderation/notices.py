@@ -4,12 +4,12 @@ Notifications store a kind and data, not text, so each reader sees them in their
 """
 from datetime import datetime
 
-from flask import g, has_request_context, url_for
+from flask import g, url_for
 from flask_babel import format_datetime, force_locale, gettext as _, lazy_gettext as _l
 
 from forum.extensions import db
 from forum.i18n import N_
-from forum.services import current_conduct
+from forum.services import current_conduct, per_request
 from forum.watching import KINDS as WATCH_KINDS, shown_post
 
 from .models import RemovalMessage
@@ -108,14 +108,8 @@ def _describe_watch(notification, external):
 
 def _prepared_removal_messages(language):
     """{rule code: prepared text} in the language; read once per request (the case page shows one per rule)."""
-    key = f"removal_messages_{language}"
-    if has_request_context() and key in g:
-        return g.get(key)
-    prepared = dict(db.session.execute(db.select(RemovalMessage.rule_code, RemovalMessage.text)
-                                       .where(RemovalMessage.language == language)).all())
-    if has_request_context():
-        g.setdefault(key, prepared)
-    return prepared
+    return per_request(f"removal_messages_{language}", lambda: dict(db.session.execute(
+        db.select(RemovalMessage.rule_code, RemovalMessage.text).where(RemovalMessage.language == language)).all()))
 
 
 def removal_message(rule_code, language):
