@@ -6,7 +6,7 @@ from flask_babel import format_datetime, format_decimal, lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as config_module, i18n, ign
+from . import config as config_module, i18n, ign, params
 from .extensions import babel, celery_init_app, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,8 @@ def create_app(config=None):
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     celery_init_app(app)
     _init_login(app)
+
+    app.url_map.converters["id"] = params.IdConverter  # before the blueprints' routes name it
 
     from moderation import views as moderation_views  # the composition root wires both domains
 

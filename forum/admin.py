@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from . import invitations, members, permissions, services
+from . import invitations, members, params, permissions, services
 from .extensions import db
 from .forms import CategoryForm, ConductForm, InviteForm, MemberRoleForm, RosterForm
 from .models import AccountRequest, Category, User
@@ -110,7 +110,7 @@ def _slug_taken(form, category):
 
 
 @bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
-@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@bp.route("/categories/<id:category_id>/edit", methods=["GET", "POST"])
 def edit_category(category_id):
     """Create a category or rename and describe an existing one."""
     category = db.get_or_404(Category, category_id) if category_id else None
@@ -128,14 +128,14 @@ def edit_category(category_id):
     return render_template("admin/category_form.html", form=form, category=category)
 
 
-@bp.route("/categories/<int:category_id>/<any(up, down):direction>", methods=["POST"])
+@bp.route("/categories/<id:category_id>/<any(up, down):direction>", methods=["POST"])
 def move_category(category_id, direction):
     """Move a category one place up or down."""
     services.move_category(current_user, db.get_or_404(Category, category_id), -1 if direction == "up" else 1)
     return redirect(url_for("admin.categories"))
 
 
-@bp.route("/categories/<int:category_id>/<any(archive, restore):action>", methods=["POST"])
+@bp.route("/categories/<id:category_id>/<any(archive, restore):action>", methods=["POST"])
 def archive_category(category_id, action):
     """Archive a category (read-only, hidden) or restore it."""
     category = db.get_or_404(Category, category_id)
@@ -147,10 +147,10 @@ def archive_category(category_id, action):
 @bp.route("/requests")
 def account_requests():
     """Account requests filed from the contact form, newest first."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     requests = db.paginate(db.select(AccountRequest).options(db.joinedload(AccountRequest.member),
                                                              db.joinedload(AccountRequest.decided_by))
-                           .order_by(AccountRequest.created_at.desc()), page=page, per_page=50, error_out=False)
+                           .order_by(AccountRequest.created_at.desc()), page=params.page_arg(), per_page=50,
+                           error_out=False)
     return render_template("admin/requests.html", requests=requests)
 
 
@@ -162,7 +162,7 @@ def _open_request_or_404(request_id):
     return item
 
 
-@bp.route("/requests/<int:request_id>/approve", methods=["POST"])
+@bp.route("/requests/<id:request_id>/approve", methods=["POST"])
 def approve_request(request_id):
     """Create the member and send the invitation, or point to the member who has this e-mail."""
     item = _open_request_or_404(request_id)
@@ -174,7 +174,7 @@ def approve_request(request_id):
     return redirect(url_for("admin.account_requests"))
 
 
-@bp.route("/requests/<int:request_id>/reject", methods=["POST"])
+@bp.route("/requests/<id:request_id>/reject", methods=["POST"])
 def reject_request(request_id):
     """Refuse a request; the requester is told the reason by e-mail."""
     reason = (request.form.get("reason") or "").strip()
@@ -206,16 +206,12 @@ def conduct():
 
 # --- members -----------------------------------------------------------------------------------
 
-def _page():
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 @bp.route("/members")
 def members_list():
     """Find members by name, e-mail, academy, year, country, role, status or invitation."""
     filters = members.filters_from(request.args)
-    return render_template("admin/members.html", members=members.page_of(filters, _page()), filters=filters,
-                           countries=members.countries(), **members.vocabulary())
+    return render_template("admin/members.html", members=members.page_of(filters, params.page_arg()),
+                           filters=filters, countries=members.countries(), **members.vocabulary())
 
 
 @bp.route("/members.csv")
@@ -245,7 +241,7 @@ def members_bulk():
         flash(_("Nobody to invite: the matching members have all been invited or have a password already.")
               if action == "invite" else _("No member matches this filter."), "info")
         return redirect(url_for("admin.members_list", **filters))
-    confirmed = request.form.get("confirmed", type=int)
+    confirmed = params.int_arg("confirmed", source=request.form)
     if confirmed != count:  # not confirmed yet, or the filter's members changed since
         return render_template("admin/members_bulk.html", action=action, count=count, filters=filters,
                                changed=confirmed is not None, **members.vocabulary())
@@ -263,7 +259,7 @@ def _role_form(member, categories):
     return form
 
 
-@bp.route("/members/<int:member_id>")
+@bp.route("/members/<id:member_id>")
 def member(member_id):
     """A member: profile, invitation, activity, moderation history, login history, role."""
     member = db.get_or_404(User, member_id)
@@ -283,7 +279,7 @@ def _run(operation, success_message, member):
     return redirect(url_for("admin.member", member_id=member.id))
 
 
-@bp.route("/members/<int:member_id>/role", methods=["POST"])
+@bp.route("/members/<id:member_id>/role", methods=["POST"])
 def change_role(member_id):
     """Give the member a role (moderators: category scopes); recorded in the audit log."""
     member = db.get_or_404(User, member_id)
@@ -299,7 +295,7 @@ def change_role(member_id):
     return response
 
 
-@bp.route("/members/<int:member_id>/sign-out", methods=["POST"])
+@bp.route("/members/<id:member_id>/sign-out", methods=["POST"])
 def sign_out_member(member_id):
     """End every session of the member, remember-me cookies included."""
     member = db.get_or_404(User, member_id)
@@ -307,7 +303,7 @@ def sign_out_member(member_id):
                 _("%(name)s is signed out everywhere.", name=member.display_name), member)
 
 
-@bp.route("/members/<int:member_id>/invite", methods=["POST"])
+@bp.route("/members/<id:member_id>/invite", methods=["POST"])
 def invite_member(member_id):
     """Send the member an invitation, or a new one."""
     member = db.get_or_404(User, member_id)

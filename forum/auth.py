@@ -6,7 +6,7 @@ from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from . import ign, invitations, passwords, services
+from . import ign, invitations, params, passwords, services
 from .i18n import current_language, member_locale
 from .extensions import limiter
 from .forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm, ResetRequestForm
@@ -275,8 +275,7 @@ def conduct():
 def accept_conduct():
     """Record the member's acceptance of the version shown to them."""
     form = AcceptConductForm()
-    if form.validate_on_submit() and form.version.data.isdigit() \
-            and services.accept_conduct(current_user, int(form.version.data)):
+    if form.validate_on_submit() and services.accept_conduct(current_user, params.to_int(form.version.data)):
         flash(_("Thank you. You have accepted the Code of Conduct."), "success")
         return redirect(safe_next())
     flash(_("The Code of Conduct has changed since you opened it. Please read it again."), "error")

@@ -4,6 +4,7 @@ from sqlalchemy import or_, select
 
 from . import services
 from .extensions import db
+from .forms import email_refusal
 from .models import User
 
 
@@ -65,5 +66,7 @@ def register(app):
             return
         if len(password) < 12:
             raise click.BadParameter("use at least 12 characters", param_hint="password")
+        if reason := email_refusal(email):
+            raise click.BadParameter(str(reason), param_hint="email")
         services.create_member(username, email, password, display_name, role="admin")
         click.echo(f"Administrator {username.lower()} created.")

@@ -1,4 +1,7 @@
 """Input shape and validation. Forms never write."""
+import re
+import secrets
+import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -29,10 +32,13 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
 )
 
 from .i18n import TIMEZONES, CatalogTranslations, current_language
 from .models import ACADEMIES, LANGUAGES, THREAD_KINDS
+from .params import coerce_id
+from .spreadsheets import FORMULA_START
 
 BODY_MAX = 20000
 FIRST_GRADUATION_YEAR = 1995  # ILEA Budapest opened in 1995
@@ -84,6 +90,23 @@ def _graduation_year():
     ])
 
 
+def email_refusal(address):
+    """Why the portal refuses an address that may otherwise be valid, or None.
+
+    An address starting like a formula (= + - @ tab CR) would run in the spreadsheet an admin opens
+    the members' CSV in; control characters have no place in an address. Every form and import that
+    takes an address to keep applies this rule (forms with `refuse_unsafe_email`, the roster import).
+    """
+    if address.lstrip(" ").startswith(FORMULA_START) or any(unicodedata.category(ch) == "Cc" for ch in address):
+        return _l("An e-mail address cannot start with =, +, - or @, nor contain control characters.")
+    return None
+
+
+def refuse_unsafe_email(form, field):
+    if field.data and (reason := email_refusal(field.data)):
+        raise StopValidation(reason)  # this message alone says what to change
+
+
 class LoginForm(PortalForm):
     login = StringField(_l("Username or e-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
@@ -93,7 +116,7 @@ class LoginForm(PortalForm):
 class ContactForm(PortalForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = StringField(_l("E-mail"), validators=[
-        DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
+        DataRequired(), refuse_unsafe_email, Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
     academy = SelectField(_l("Academy"), choices=_academy_choices(_l("Choose your academy")),
                           validators=[Optional()])
     graduation_year = _graduation_year()
@@ -147,17 +170,35 @@ def _language():
                        default=current_language)
 
 
+class SubmissionTokenField(HiddenField):
+    """A fresh random token each time the form is rendered: it names this one sending of the form
+    (models.Submission). A form sent without one, or with a malformed one (a page opened before
+    the field existed), gives None: it still posts, only without the protection against a double
+    sending."""
+
+    _SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+    def __init__(self, **kwargs):
+        super().__init__(default=lambda: secrets.token_urlsafe(32), **kwargs)
+
+    def process_formdata(self, valuelist):
+        token = valuelist[0] if valuelist else ""
+        self.data = token if self._SHAPE.fullmatch(token) else None
+
+
 class ThreadForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
     kind = RadioField(_l("Kind"), choices=_choices(THREAD_KINDS.items()), default="discussion",
                       validators=[InputRequired()])
     body = _body(_l("Message"))
     language = _language()
+    submission = SubmissionTokenField()
 
 
 class ReplyForm(PortalForm):
     body = _body(_l("Your reply"))
     language = _language()
+    submission = SubmissionTokenField()
 
 
 class EditPostForm(PortalForm):
@@ -232,7 +273,7 @@ class MemberRoleForm(PortalForm):
     role = SelectField(_l("Role"), choices=_choices([
         ("member", _l("Member")), ("moderator", _l("Moderator")), ("admin", _l("Administrator"))]))
     categories = SelectMultipleField(
-        _l("Categories this moderator looks after"), coerce=int, validate_choice=False,
+        _l("Categories this moderator looks after"), coerce=coerce_id, validate_choice=False,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         description=_l("For moderators only. Tick none and the moderator moderates every category."))
     note = StringField(_l("Note for the audit log"), validators=[Optional(), Length(max=500)])

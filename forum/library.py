@@ -6,7 +6,7 @@ the commit, so a failed transaction never leaves a row without its file.
 """
 from sqlalchemy import or_, select
 
-from . import permissions, uploads
+from . import params, permissions, uploads
 from .extensions import db
 from .models import LANGUAGES, Category, Resource, utcnow
 
@@ -21,7 +21,7 @@ def subject_areas():
 
 def filters_from(args):
     """The browsing filters in the query string, unknown values ignored."""
-    subject, language = args.get("subject", type=int), args.get("lang")
+    subject, language = params.int_arg("subject", source=args), args.get("lang")
     words = (args.get("q") or "").strip()[:100]
     return {"subject": subject if subject and db.session.get(Category, subject) else None,
             "lang": language if language in LANGUAGES else None, "q": words or None}

@@ -4,7 +4,6 @@ A filter is one query, so a page of the list costs the same few statements whate
 bulk action applies to everything the filter matches, not only the page on screen. Role changes and
 ended sessions go to the moderation audit log (moderation owns it: imported where it is written).
 """
-import csv
 import io
 import re
 
@@ -15,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 from werkzeug.exceptions import Forbidden
 
-from . import invitations, permissions
+from . import invitations, permissions, spreadsheets
 from .extensions import db
 from .forms import FIRST_GRADUATION_YEAR
 from .models import (
@@ -319,24 +318,13 @@ def bulk_sign_out(admin, filters):
     return ended
 
 
-# Spreadsheets run a cell starting with one of these as a formula: such text gets a leading apostrophe.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_csv(filters):
     """The matching members as a roster (forum/roster.py COLUMNS): CSV text in chunks, to stream.
 
     Deleted accounts and members without an academy (staff accounts) are left out: a roster row
-    needs an academy, and a deleted account is nobody's anymore. The e-mail is written as it is
-    (it identifies the member on re-import), the other text cells are kept from running as formulas.
-    The rows are read on a connection of the export's own, so the download goes on after the
-    request's context has ended.
+    needs an academy, and a deleted account is nobody's anymore. Text cells are kept from running as
+    formulas (forum/spreadsheets.py); the import takes that quoting off again. The rows are read on
+    a connection of the export's own, so the download goes on after the request's context has ended.
     """
     query = (_matching(filters).where(User.academy.is_not(None), User.status != "deleted")
              .with_only_columns(User.stored_name, User.email, User.academy, User.class_session,
@@ -346,12 +334,12 @@ def export_csv(filters):
 
     def chunks():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = spreadsheets.writer(buffer)
         buffer.write("\ufeff")  # spreadsheets then read the file as UTF-8; the import skips it
         writer.writerow(COLUMNS)
         with engine.connect() as connection:
-            for name, email, *rest in connection.execution_options(yield_per=1000).execute(query):
-                writer.writerow([_cell(name), email, *(_cell(value) for value in rest)])
+            for row in connection.execution_options(yield_per=1000).execute(query):
+                writer.writerow(row)
                 if buffer.tell() > 65536:
                     yield buffer.getvalue()
                     buffer.seek(0)

@@ -355,6 +355,26 @@ class PostRevision(db.Model):
     editor = db.relationship("User")
 
 
+class Submission(db.Model):
+    """One sending of a composer form, by its one-time token, and the post it created.
+
+    The new-thread and reply forms carry a fresh random token from each rendering (forum/forms.py).
+    The services store it in the transaction that creates the post, so the same form sent twice
+    (a double click, a retried request) finds the first post instead of making a second: the
+    primary key makes two sendings racing each other collide in the database, where a check in
+    Python would let both through. Keyed by member too, so nobody else's token can match.
+    """
+
+    __tablename__ = "submissions"
+    # Rows are only looked up by key; the index lets old ones be pruned by age.
+    __table_args__ = (Index("ix_submissions_created_at", "created_at"),)
+
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), primary_key=True)
+    token = db.Column(db.String(64), primary_key=True)
+    post_id = db.Column(db.Integer, db.ForeignKey("posts.id"), nullable=False)  # a thread's: its opening post
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
 class AccountRequest(db.Model):
     """Filed from the public contact form by someone who cannot sign in."""
 

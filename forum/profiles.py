@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_user, logout_user
 
-from . import accounts, services
+from . import accounts, params, services
 from . import directory as alumni
 from .extensions import db
 from .forms import DeleteAccountForm, PasswordForm, ProfileForm
@@ -25,8 +25,7 @@ def profile(username):
     activity = None
     if member.status not in ("dismissed", "deleted"):
         # A former member's profile lists nothing: their activity is not gathered in one place any more.
-        page = max(request.args.get("page", 1, type=int) or 1, 1)
-        activity = services.member_activity(current_user, member, page, ACTIVITY_PER_PAGE,
+        activity = services.member_activity(current_user, member, params.page_arg(), ACTIVITY_PER_PAGE,
                                             threads_only=show == "threads")
     return render_template("profiles/profile.html", member=member, show=show, activity=activity)
 
@@ -35,9 +34,8 @@ def profile(username):
 def directory():
     """The alumni directory: members by name, academy, class year, country and agency."""
     filters = alumni.filters_from(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    return render_template("profiles/directory.html", filters=filters, members=alumni.page_of(filters, page),
-                           countries=alumni.countries())
+    return render_template("profiles/directory.html", filters=filters,
+                           members=alumni.page_of(filters, params.page_arg()), countries=alumni.countries())
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import library, permissions, uploads
+from . import library, params, permissions, uploads
 from .extensions import db
 from .forms import ResourceForm
 from .models import Resource
@@ -14,25 +14,21 @@ bp = Blueprint("resources", __name__)
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
-def _page():
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 @bp.route("/resources")
 def browse():
     """The library: resources by subject area and language, searched by words, newest first."""
     filters = library.filters_from(request.args)
-    return render_template("resources/browse.html", resources=library.page_of(filters, _page()), filters=filters,
-                           subjects=library.subject_areas())
+    return render_template("resources/browse.html", resources=library.page_of(filters, params.page_arg()),
+                           filters=filters, subjects=library.subject_areas())
 
 
-@bp.route("/resources/<int:resource_id>")
+@bp.route("/resources/<id:resource_id>")
 def resource(resource_id):
     """One resource: its description, and the link or the file to download."""
     return render_template("resources/resource.html", resource=db.get_or_404(Resource, resource_id))
 
 
-@bp.route("/resources/<int:resource_id>/download")
+@bp.route("/resources/<id:resource_id>/download")
 def download(resource_id):
     """The resource's file, as an attachment with the type its contents were found to be."""
     resource = db.get_or_404(Resource, resource_id)
@@ -56,7 +52,7 @@ def _require_admin():
 def admin_list():
     """Every resource, newest first, with links to edit or delete."""
     _require_admin()
-    return render_template("admin/resources.html", resources=library.page_of({}, _page()))
+    return render_template("admin/resources.html", resources=library.page_of({}, params.page_arg()))
 
 
 def _form(resource=None):
@@ -92,7 +88,7 @@ def _checked_file(form, resource):
 
 @bp.route("/admin/resources/new", methods=["GET", "POST"], defaults={"resource_id": None},
           endpoint="new_resource")
-@bp.route("/admin/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/resources/<id:resource_id>/edit", methods=["GET", "POST"])
 def edit_resource(resource_id):
     """Publish a resource, or change one."""
     _require_admin()
@@ -111,7 +107,7 @@ def edit_resource(resource_id):
     return render_template("admin/resource_form.html", form=form, resource=resource, accept=uploads.ACCEPT)
 
 
-@bp.route("/admin/resources/<int:resource_id>/delete", methods=["POST"])
+@bp.route("/admin/resources/<id:resource_id>/delete", methods=["POST"])
 def delete_resource(resource_id):
     """Delete a resource and its file."""
     _require_admin()

@@ -16,8 +16,9 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
+from . import spreadsheets
 from .extensions import db
-from .forms import FIRST_GRADUATION_YEAR
+from .forms import FIRST_GRADUATION_YEAR, email_refusal
 from .models import ACADEMIES, LANGUAGES, User, new_session_token, utcnow
 
 COLUMNS = ("full_name", "email", "academy", "class_session", "graduation_year", "country", "agency",
@@ -58,18 +59,21 @@ class ImportResult:
     def error_report(self):
         """The rejected rows as CSV (line, e-mail, reason), for the admin to correct and re-import."""
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = spreadsheets.writer(out)
         writer.writerow(["line", "email", "reason"])
-        writer.writerows((error.line, error.email, str(error.reason)) for error in self.errors)
+        writer.writerows((error.line, error.email, error.reason) for error in self.errors)
         return out.getvalue()
 
 
 def _clean_row(raw, line, seen):
     """(fields, None) for a valid row, (None, reason) otherwise."""
-    row = {column: (raw.get(column) or "").replace("\x00", "").strip() for column in COLUMNS}
+    # A file the portal exported comes back with its formula quoting (forum/spreadsheets.py): off it comes.
+    row = {column: spreadsheets.unquoted((raw.get(column) or "").replace("\x00", "").strip()) for column in COLUMNS}
     for column in REQUIRED:
         if not row[column]:
             return None, ERRORS["missing"] % {"column": column}
+    if reason := email_refusal(row["email"]):
+        return None, reason
     try:
         email = validate_email(row["email"], check_deliverability=False).normalized.lower()
     except EmailNotValidError:

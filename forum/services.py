@@ -6,10 +6,11 @@ from argon2 import PasswordHasher
 from flask import g, has_request_context, request
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import false, func, or_, select, true, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.exceptions import Forbidden
 
-from . import markup, permissions, search, watching
+from . import markup, params, permissions, search, watching
 from .extensions import db
 from .models import (
     AccountRequest,
@@ -22,6 +23,7 @@ from .models import (
     LoginEvent,
     Post,
     PostRevision,
+    Submission,
     THREAD_KINDS,
     Thread,
     User,
@@ -265,10 +267,38 @@ def _add_post(author, thread, body, now, language):
     return post
 
 
-def create_thread(author, category, title, kind, body, language=None):
-    """Start a thread of the given kind with its opening post (whose language is the thread's)."""
+def _submitted_before(author, submission):
+    """The post an earlier sending of the same form (its token, models.Submission) created, or None."""
+    if not submission:
+        return None
+    return db.session.scalar(select(Post).join(Submission, Submission.post_id == Post.id)
+                             .where(Submission.user_id == author.id, Submission.token == submission))
+
+
+def _commit_once(author, submission, post):
+    """Commit the new post with its form's token. If the same form sent at the same moment committed
+    first, the token's row is already there: drop ours, counters and all, and return that post."""
+    if submission:
+        db.session.add(Submission(user_id=author.id, token=submission, post_id=post.id))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            first = _submitted_before(author, submission)
+            if first is None:
+                raise
+            return first
+    db.session.commit()
+    return post
+
+
+def create_thread(author, category, title, kind, body, language=None, submission=None):
+    """Start a thread of the given kind with its opening post (whose language is the thread's);
+    `submission`, the form's token, makes sending the same form twice start it once."""
     _ensure(permissions.can_start_thread(author, category))
     require_conduct_accepted(author)
+    if (earlier := _submitted_before(author, submission)) is not None:
+        return earlier.thread
     now = utcnow()
     language = _post_language(author, language)
     thread = Thread(category_id=category.id, author_id=author.id, title=title.strip(), kind=kind,
@@ -280,20 +310,22 @@ def create_thread(author, category, title, kind, body, language=None):
     post = _add_post(author, thread, body, now, language)
     watching.watch_new_thread(author, thread)
     watching.announce_post(post)
-    db.session.commit()
-    return thread
+    created = _commit_once(author, submission, post)
+    return thread if created is post else created.thread
 
 
-def reply(author, thread, body, language=None):
-    """Add a reply to the thread."""
+def reply(author, thread, body, language=None, submission=None):
+    """Add a reply to the thread; `submission`, the form's token, makes sending the same form twice
+    reply once."""
     _ensure(permissions.can_reply(author, thread))
     require_conduct_accepted(author)
+    if (earlier := _submitted_before(author, submission)) is not None:
+        return earlier
     post = _add_post(author, thread, body, utcnow(), _post_language(author, language))
     db.session.execute(update(Thread).where(Thread.id == thread.id)
                        .values(reply_count=Thread.reply_count + 1))
     watching.announce_post(post)
-    db.session.commit()
-    return post
+    return _commit_once(author, submission, post)
 
 
 def edit_post(editor, post, body, title=None, language=None):
@@ -385,12 +417,12 @@ class Position:
     def from_args(cls, args):
         before = "before" in args
         key = _decode_cursor(args.get("before" if before else "after", ""))
-        page = max(args.get("page", 1, type=int) or 1, 1)
-        return cls(key, before, page) if key else cls()
+        return cls(key, before, params.page_arg(args)) if key else cls()
 
 
 _EPOCH = datetime(1970, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
+_LAST_MICROSECOND = (datetime.max - _EPOCH) // _MICROSECOND  # the latest time a datetime can hold
 
 
 def _encode_cursor(thread):
@@ -398,14 +430,16 @@ def _encode_cursor(thread):
 
 
 def _decode_cursor(text):
-    """(pinned, last activity, id) from a cursor; None for anything else (a hand-edited link)."""
+    """(pinned, last activity, id) from a cursor; None for anything else (a hand-edited link), numbers
+    out of range included: an id past MAX_ID would fail the query rather than match nothing."""
     parts = text.split(".")
-    if len(parts) != 3 or not all(part.isdigit() and len(part) < 20 for part in parts):
+    if len(parts) != 3:
         return None
-    try:
-        return bool(int(parts[0])), _EPOCH + int(parts[1]) * _MICROSECOND, int(parts[2])
-    except OverflowError:
+    pinned, microseconds, thread_id = (params.to_int(part, high) for part, high
+                                       in zip(parts, (1, _LAST_MICROSECOND, params.MAX_ID)))
+    if None in (pinned, microseconds, thread_id):
         return None
+    return bool(pinned), _EPOCH + microseconds * _MICROSECOND, thread_id
 
 
 def _listing(query, keys, filters, position, per_page):

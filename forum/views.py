@@ -5,17 +5,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import markup, permissions, services, viewcounts, watching
+from . import markup, params, permissions, services, viewcounts, watching
 from . import search as search_service
 from .extensions import db, limiter
 from .forms import EditPostForm, ReplyForm, ThreadForm
 from .models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
 
 bp = Blueprint("forum", __name__)
-
-
-def _page_arg():
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 def _write_limit():
@@ -129,21 +125,22 @@ def new_thread(slug):
         return _conduct_first()
     if form.validate_on_submit():
         done = _publish(lambda: services.create_thread(current_user, category, form.title.data,
-                                                       form.kind.data, form.body.data, form.language.data),
+                                                       form.kind.data, form.body.data, form.language.data,
+                                                       submission=form.submission.data),
                         _("Your thread is published."), thread_url)
         if done:
             return done
     return render_template("forum/new_thread.html", category=category, form=form)
 
 
-@bp.route("/t/<int:thread_id>")
-@bp.route("/t/<int:thread_id>-<slug>")
+@bp.route("/t/<id:thread_id>")
+@bp.route("/t/<id:thread_id>-<slug>")
 def thread(thread_id, slug=None):
     """A thread's posts, one page at a time, with the reply form."""
     thread = _thread_or_404(thread_id)
     per_page = current_app.config["POSTS_PER_PAGE"]
     pages = max(math.ceil(thread.post_count / per_page), 1)
-    page = min(_page_arg(), pages)
+    page = min(params.page_arg(), pages)
     posts = services.thread_page(thread, page, per_page)
     html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages,
                            form=ReplyForm(), watch=watching.watch_state(current_user, thread=thread))
@@ -151,7 +148,7 @@ def thread(thread_id, slug=None):
     return html
 
 
-@bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
+@bp.route("/t/<id:thread_id>/reply", methods=["GET", "POST"])
 @_write_rate
 def reply(thread_id):
     """The full reply form (with a quoted post when asked), and sending a reply."""
@@ -161,25 +158,26 @@ def reply(thread_id):
     if request.method == "GET":
         if not services.has_accepted_current_conduct(current_user):
             return _conduct_first()
-        quoted = db.session.get(Post, request.args.get("quote", type=int) or 0)
+        quoted = db.session.get(Post, params.int_arg("quote", 0))
         if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted \
                 and not quoted.is_hidden:
             form.body.data = markup.quote_markdown(quoted.body_source, quoted.author.username)
     elif form.validate_on_submit():
-        done = _publish(lambda: services.reply(current_user, thread, form.body.data, form.language.data),
+        done = _publish(lambda: services.reply(current_user, thread, form.body.data, form.language.data,
+                                               submission=form.submission.data),
                         _("Your reply is published."), post_url)
         if done:
             return done
     return render_template("forum/reply.html", thread=thread, form=form)
 
 
-@bp.route("/p/<int:post_id>")
+@bp.route("/p/<id:post_id>")
 def post(post_id):
     """A stable link to one post."""
     return redirect(post_url(_post_or_404(post_id)))
 
 
-@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
 @_write_rate
 def edit_post(post_id):
     """Edit one's own post; the previous version stays in the history."""
@@ -199,7 +197,7 @@ def edit_post(post_id):
     return render_template("forum/edit_post.html", post=post, form=form)
 
 
-@bp.route("/p/<int:post_id>/delete", methods=["POST"])
+@bp.route("/p/<id:post_id>/delete", methods=["POST"])
 def delete_post(post_id):
     """Delete one's own post (it stays in the record, hidden from the thread)."""
     post = _post_or_404(post_id)
@@ -208,7 +206,7 @@ def delete_post(post_id):
     return redirect(post_url(post))
 
 
-@bp.route("/p/<int:post_id>/history")
+@bp.route("/p/<id:post_id>/history")
 def post_history(post_id):
     """Every revision of a post, newest first."""
     post = _post_or_404(post_id)
@@ -217,7 +215,7 @@ def post_history(post_id):
     return render_template("forum/history.html", post=post, revisions=revisions)
 
 
-@bp.route("/t/<int:thread_id>/<any(pin, unpin, lock, unlock):action>", methods=["POST"])
+@bp.route("/t/<id:thread_id>/<any(pin, unpin, lock, unlock):action>", methods=["POST"])
 def moderate_thread(thread_id, action):
     """Pin, unpin, lock or unlock a thread."""
     thread = _thread_or_404(thread_id)
@@ -251,7 +249,7 @@ def _set_watch(back, **target):
     return redirect(back)
 
 
-@bp.route("/t/<int:thread_id>/watch", methods=["POST"])
+@bp.route("/t/<id:thread_id>/watch", methods=["POST"])
 def watch_thread(thread_id):
     """Watch, mute or stop watching a thread."""
     thread = _thread_or_404(thread_id)
@@ -269,6 +267,7 @@ def watch_category(slug):
 def search():
     """Search thread titles and post bodies, with filters, newest first."""
     filters = search_service.filters_from(request.args, current_user)
-    results = search_service.search_posts(current_user, filters, _page_arg(), current_app.config["POSTS_PER_PAGE"])
+    results = search_service.search_posts(current_user, filters, params.page_arg(),
+                                          current_app.config["POSTS_PER_PAGE"])
     return render_template("forum/search.html", filters=filters, results=results, post_url=post_url,
                            categories=services.visible_categories(current_user))

@@ -175,6 +175,14 @@ def _file_report(reporter, member, post, category_id, rule_code, comment, snapsh
     now = utcnow()
     db.session.add(Report(case_id=case.id, reporter_id=reporter.id, rule_code=rule_code,
                           comment=(comment or "").strip(), created_at=now, **snapshot))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same report sent twice at once, both past the check above: one report per member per
+        # case is unique in the database, so the second is refused here as if it came later. (Hence
+        # the report form needs no one-time token, unlike the forum's composer forms.)
+        db.session.rollback()
+        raise ModerationError(ALREADY_REPORTED) from None
     db.session.execute(update(Case).where(Case.id == case.id)
                        .values(report_count=Case.report_count + 1))
     if created:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from forum import permissions
 from forum.extensions import db, limiter
 from forum.models import Category, Post, User
+from forum.params import int_arg, page_arg
 from forum.services import (
     ConductNotAccepted,
     current_conduct,
@@ -31,10 +32,6 @@ from .models import Appeal, Case, Delivery, DismissalProposal, Notification, Pen
 from .notices import describe, removal_message, template_helpers
 
 bp = Blueprint("moderation", __name__)
-
-
-def _page():
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 def _require_moderator():
@@ -94,7 +91,7 @@ def _already_reported():
 _report_rate = limiter.shared_limit(_report_limit, scope="report", methods=["POST"], key_func=_reporter_key)
 
 
-@bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/report", methods=["GET", "POST"])
 @_report_rate
 def report_post(post_id):
     """Report a post for breaking a rule of the Code of Conduct."""
@@ -124,7 +121,7 @@ def report_member(username):
 @bp.route("/reports")
 def my_reports():
     """The member's own reports and what became of them."""
-    return render_template("moderation/my_reports.html", reports=queries.my_reports(current_user, _page()),
+    return render_template("moderation/my_reports.html", reports=queries.my_reports(current_user, page_arg()),
                            state=services.report_state)
 
 
@@ -139,8 +136,8 @@ def queue():
         status = "open"
     sort = request.args.get("sort", "oldest")
     cases, cited = queries.queue(current_user, status, request.args.get("rule"),
-                                 request.args.get("category", type=int), request.args.get("academy"),
-                                 sort, _page())
+                                 int_arg("category"), request.args.get("academy"),
+                                 sort, page_arg())
     categories = db.session.scalars(db.select(Category).order_by(Category.position)).all()
     return render_template("moderation/queue.html", cases=cases, cited=cited, status=status, sort=sort,
                            categories=categories, args=request.args,
@@ -153,7 +150,7 @@ def _case_or_404(case_id):
     return case
 
 
-@bp.route("/moderation/cases/<int:case_id>")
+@bp.route("/moderation/cases/<id:case_id>")
 def case(case_id):
     """One case: the content in context, the reports, the member's history, notes, the timeline."""
     case = _case_or_404(case_id)
@@ -174,7 +171,7 @@ def _run(operation, success_message, target):
     return redirect(target)
 
 
-@bp.route("/moderation/cases/<int:case_id>/claim", methods=["POST"])
+@bp.route("/moderation/cases/<id:case_id>/claim", methods=["POST"])
 def claim(case_id):
     """Take the case."""
     case = _case_or_404(case_id)
@@ -182,7 +179,7 @@ def claim(case_id):
                 url_for(".case", case_id=case.id))
 
 
-@bp.route("/moderation/cases/<int:case_id>/note", methods=["POST"])
+@bp.route("/moderation/cases/<id:case_id>/note", methods=["POST"])
 def add_note(case_id):
     """Add an internal note."""
     case = _case_or_404(case_id)
@@ -225,7 +222,7 @@ ACTIONS = {
 }
 
 
-@bp.route("/moderation/cases/<int:case_id>/<any(" + ", ".join(f'"{a}"' for a in ACTIONS) + "):action>",
+@bp.route("/moderation/cases/<id:case_id>/<any(" + ", ".join(f'"{a}"' for a in ACTIONS) + "):action>",
           methods=["POST"])
 def act(case_id, action):
     """Decide or escalate a case."""
@@ -240,7 +237,7 @@ def act(case_id, action):
     return _run(lambda: operation(current_user, case, form), str(message), url_for(".case", case_id=case.id))
 
 
-@bp.route("/moderation/proposals/<int:proposal_id>/<any(confirm, reject):decision>", methods=["POST"])
+@bp.route("/moderation/proposals/<id:proposal_id>/<any(confirm, reject):decision>", methods=["POST"])
 def decide_proposal(proposal_id, decision):
     """An admin confirms or rejects a proposed dismissal."""
     proposal = db.get_or_404(DismissalProposal, proposal_id)
@@ -264,7 +261,7 @@ def _with_reason(operation, success_message, target):
     return _run(lambda: operation(form.reason.data), success_message, target)
 
 
-@bp.route("/moderation/posts/<int:post_id>/restore", methods=["POST"])
+@bp.route("/moderation/posts/<id:post_id>/restore", methods=["POST"])
 def restore(post_id):
     """Show a hidden or removed post again."""
     post = db.get_or_404(Post, post_id)
@@ -272,7 +269,7 @@ def restore(post_id):
                         _("The post is visible again."), post_url(post))
 
 
-@bp.route("/moderation/penalties/<int:penalty_id>/lift", methods=["POST"])
+@bp.route("/moderation/penalties/<id:penalty_id>/lift", methods=["POST"])
 def lift(penalty_id):
     """End a penalty early."""
     penalty = db.get_or_404(Penalty, penalty_id)
@@ -321,7 +318,7 @@ def my_record():
     return _record_page(current_user)
 
 
-@bp.route("/account/appeals/<int:case_id>", methods=["POST"])
+@bp.route("/account/appeals/<id:case_id>", methods=["POST"])
 def appeal(case_id):
     """Appeal once against a decision."""
     return _file_appeal(current_user, case_id, url_for(".my_record"))
@@ -334,7 +331,7 @@ def record_with_token(token):
     if member is None:
         abort(404)
     if request.method == "POST":
-        return _file_appeal(member, request.form.get("case_id", type=int) or 0,
+        return _file_appeal(member, int_arg("case_id", 0, request.form),
                             url_for(".record_with_token", token=token))
     return _record_page(member, token)
 
@@ -343,11 +340,11 @@ def record_with_token(token):
 def appeals():
     """Appeals awaiting a decision."""
     _require_moderator()
-    return render_template("moderation/appeals.html", appeals=queries.pending_appeals(current_user, _page()),
+    return render_template("moderation/appeals.html", appeals=queries.pending_appeals(current_user, page_arg()),
                            form=DecisionForm())
 
 
-@bp.route("/moderation/appeals/<int:appeal_id>/<any(grant, uphold):decision>", methods=["POST"])
+@bp.route("/moderation/appeals/<id:appeal_id>/<any(grant, uphold):decision>", methods=["POST"])
 def decide_appeal(appeal_id, decision):
     """Grant or uphold an appeal."""
     appeal = db.get_or_404(Appeal, appeal_id)
@@ -363,7 +360,7 @@ def log():
     _require_moderator()
     args = request.args
     entries = queries.audit_log(current_user, args.get("action"), args.get("actor"), args.get("member"),
-                                args.get("rule"), _page())
+                                args.get("rule"), page_arg())
     return render_template("moderation/log.html", entries=entries, args=args)
 
 
@@ -417,11 +414,11 @@ def mail_settings():
 def deliveries():
     """E-mail delivery: counts by state and the failed deliveries, with a retry button."""
     permissions.require(permissions.is_admin(current_user))
-    counts, failed = queries.delivery_overview(_page())
+    counts, failed = queries.delivery_overview(page_arg())
     return render_template("moderation/deliveries.html", delivery_counts=counts, failed=failed)
 
 
-@bp.route("/admin/deliveries/<int:delivery_id>/retry", methods=["POST"])
+@bp.route("/admin/deliveries/<id:delivery_id>/retry", methods=["POST"])
 def retry_delivery(delivery_id):
     """Send a failed delivery again."""
     permissions.require(permissions.is_admin(current_user))
@@ -437,13 +434,13 @@ def retry_delivery(delivery_id):
 @bp.route("/notifications")
 def notifications():
     """The member's notifications, newest first."""
-    items = queries.notifications(current_user, _page())
+    items = queries.notifications(current_user, page_arg())
     watching.preload(items.items)
     return render_template("moderation/notifications.html", items=items, describe=describe,
                            watch_kinds=watching.KINDS)
 
 
-@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+@bp.route("/notifications/<id:notification_id>/open", methods=["POST"])
 def open_notification(notification_id):
     """Mark a notification read and go to what it is about."""
     notification = db.get_or_404(Notification, notification_id)
@@ -460,7 +457,7 @@ def mark_all_read():
     return redirect(url_for(".notifications"))
 
 
-@bp.route("/notifications/<int:notification_id>/watching", methods=["GET", "POST"])
+@bp.route("/notifications/<id:notification_id>/watching", methods=["GET", "POST"])
 def notification_watching(notification_id):
     """From a notification of a watched post: confirm, then mute its thread or stop watching (the
     e-mail's link leads here; nothing changes on GET)."""

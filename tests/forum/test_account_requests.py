@@ -1,4 +1,6 @@
 """Account requests from the contact form: approved (member created and invited), or rejected with a reason."""
+import pytest
+
 from forum.extensions import db
 from forum.models import AccountRequest, User
 from tests.conftest import HOST, count_rows, translated, unescaped_page_text, user_named
@@ -58,3 +60,19 @@ def test_a_rejected_requester_is_told_why_in_their_language(app, mailbox, admin_
     assert (item.status, item.reason) == ("rejected", "We found no graduate of this name.")
     page = unescaped_page_text(admin_client.get("/admin/requests"))
     assert "Rejected" in page and "We found no graduate of this name." in page
+
+
+@pytest.mark.parametrize("email", ["=2+3+cmd|x@example.org", "+1@example.org", "-1@example.org", "@x@example.org",
+                                   "\tx@example.org", "maria\x1b@example.org"])
+def test_an_address_that_would_run_as_a_formula_is_refused_and_the_form_kept(app, email):
+    response = app.test_client().post("/contact", data={**REQUEST, "email": email})
+    page = unescaped_page_text(response)
+    assert response.status_code == 200
+    assert "An e-mail address cannot start with =, +, - or @, nor contain control characters." in page
+    assert "Enter a valid e-mail address." not in page  # the one message that says what to change
+    assert f'value="{email}"' in page and 'value="Maria Lopez"' in page and "I never received an account." in page
+    assert count_rows(AccountRequest) == 0
+
+
+def test_a_plus_or_hyphen_inside_an_address_is_fine(app):
+    assert file_request(app, email="maria-lopez+alumni@example.org").email == "maria-lopez+alumni@example.org"

@@ -27,6 +27,7 @@ from tests.conftest import (
 )
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "roster-sample.csv"
+REFUSED_ADDRESS = "An e-mail address cannot start with =, +, - or @, nor contain control characters."
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
@@ -321,6 +322,36 @@ def test_the_csv_export_reimports_cleanly(app, make_user, admin_client):
     result = import_roster(everything)
     assert (result.created, result.updated, result.errors) == (0, 10, [])
     assert db.session.scalars(db.select(User.email).order_by(User.email)).all() == before
+
+
+def test_every_text_cell_that_would_run_as_a_formula_reaches_the_csv_quoted(app, make_user, admin_client):
+    starts = {"equals": "=", "plus": "+", "minus": "-", "at": "@", "tab": "\t", "cr": "\r"}
+    for name, start in starts.items():  # addresses from before the portal refused them
+        make_user(name, academy="roswell", email=f"{start}{name}@example.org", display_name=f"{start}{name}",
+                  country=f"{start}1+1", agency=f"{start}cmd|' /C calc'!A0")
+    make_user("plain", academy="roswell", email="plain+alumni@example.org", display_name="Ana-Maria = Plain",
+              class_session="Session 41 - Roswell", graduation_year=2012, country="El Salvador")
+    make_user("sums", academy="roswell", email="sums@example.org", display_name="=SUM(A1:A9)")
+
+    text = admin_client.get("/admin/members.csv").get_data(as_text=True)
+    rows = {row["email"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+
+    for name, start in starts.items():
+        row = rows[f"'{start}{name}@example.org"]
+        assert (row["full_name"], row["country"], row["agency"]) == (
+            f"'{start}{name}", f"'{start}1+1", f"'{start}cmd|' /C calc'!A0")
+    assert rows["plain+alumni@example.org"] == {
+        "full_name": "Ana-Maria = Plain", "email": "plain+alumni@example.org", "academy": "roswell",
+        "class_session": "Session 41 - Roswell", "graduation_year": "2012", "country": "El Salvador",
+        "agency": "", "preferred_language": "en"}
+    assert rows["sums@example.org"]["full_name"] == "'=SUM(A1:A9)"
+
+    # Imported again, the quoting comes off: names keep their text, unsafe addresses are refused.
+    result = import_roster(text)
+    assert (result.created, result.updated) == (0, 2)
+    assert sorted((error.email, str(error.reason)) for error in result.errors) == sorted(
+        (f"'{start}{name}@example.org", REFUSED_ADDRESS) for name, start in starts.items())
+    assert (user_named("sums").stored_name, user_named("plain").stored_name) == ("=SUM(A1:A9)", "Ana-Maria = Plain")
 
 
 def test_signing_a_member_out_everywhere_ends_their_sessions(app, make_user, admin_client):

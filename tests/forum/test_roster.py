@@ -1,4 +1,5 @@
 """Importing academy rosters: validated row by row, idempotent by e-mail, from the CLI and the admin page."""
+import csv
 import io
 from datetime import date
 from pathlib import Path
@@ -103,3 +104,33 @@ def test_a_file_that_is_not_a_utf8_csv_gets_a_clear_message(app, admin_client):
     latin1 = (HEADER + "Jos\xe9,jose@example.org,budapest,,,,,\n").encode("latin-1")
     assert "The roster must be saved as UTF-8 text." in unescaped_page_text(upload(admin_client, latin1))
     assert "Choose the roster file." in page_text(admin_client.post("/admin/roster", data={}))
+
+
+def test_an_address_that_would_run_as_a_formula_is_refused_and_reported_quoted(app, admin_client):
+    rows = [
+        "Formula,=2+3+cmd|x@example.org,bangkok,,,,,",
+        "Plus,+1@example.org,bangkok,,,,,",
+        "Minus,-1@example.org,bangkok,,,,,",
+        "At,@x@example.org,bangkok,,,,,",
+        "Quoted,'=x@example.org,bangkok,,,,,",  # a cell the portal's own export quoted
+        '"Tab","\t=x@example.org",bangkok,,,,,',
+        '"Bell","bell\x07@example.org",bangkok,,,,,',
+        "Plain,plain+alumni@example.org,bangkok,,,,,",
+    ]
+    refused = "An e-mail address cannot start with =, +, - or @, nor contain control characters."
+
+    page = unescaped_page_text(upload(admin_client, (HEADER + "\n".join(rows) + "\n").encode()))
+
+    assert "1 member created" in page and "7 rows rejected" in page
+    assert f"<td>2</td><td>=2+3+cmd|x@example.org</td><td>{refused}</td>" in page
+    assert db.session.scalar(db.select(User.stored_name).where(User.email == "plain+alumni@example.org")) == "Plain"
+    link = page.split('href="/admin/roster/reports/')[1].split('"')[0]
+    report = list(csv.reader(io.StringIO(admin_client.get(f"/admin/roster/reports/{link}").get_data(as_text=True))))
+    assert report == [["line", "email", "reason"],
+                      ["2", "'=2+3+cmd|x@example.org", refused],
+                      ["3", "'+1@example.org", refused],
+                      ["4", "'-1@example.org", refused],
+                      ["5", "'@x@example.org", refused],
+                      ["6", "'=x@example.org", refused],
+                      ["7", "'=x@example.org", refused],
+                      ["8", "bell\x07@example.org", refused]]

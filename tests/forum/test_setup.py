@@ -78,6 +78,15 @@ def test_create_admin_refuses_short_password(app):
     assert count_rows(User) == 0
 
 
+def test_create_admin_refuses_an_address_that_would_run_as_a_formula(app):
+    result = app.test_cli_runner().invoke(args=[
+        "create-admin", "--username", "x1", "--email", "=cmd|x1@example.org", "--name", "X",
+        "--password", "a long enough password"])
+    assert result.exit_code != 0
+    assert "An e-mail address cannot start with =, +, - or @" in result.output
+    assert count_rows(User) == 0
+
+
 def test_demo_walkthrough(app, monkeypatch):
     """The issue's 'done when' path, on the demo data: post, quote, edit, pin and lock."""
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-42")
