@@ -2,6 +2,8 @@
 
 Moderators without a category scope moderate everywhere; scoped moderators only their
 categories (profile reports, which have no category, go to global moderators and admins).
+Nobody judges themselves or a rank above their own: a case, penalty or appeal about a member is
+for moderators; about a moderator, for admins; about an admin, for the other admins.
 """
 from flask import abort
 
@@ -16,6 +18,17 @@ def is_moderator(user):
 
 def is_admin(user):
     return is_member(user) and user.is_admin
+
+
+# Authority by role: a moderator judges members, an admin judges moderators and other admins.
+RANKS = {"member": 0, "moderator": 1, "admin": 2}
+
+
+def has_authority_over(user, member):
+    """Whether the user may decide, penalise or pardon anything concerning the member."""
+    if not is_moderator(user) or member.id == user.id:
+        return False
+    return is_admin(user) or RANKS[user.role] > RANKS.get(member.role, 0)
 
 
 def can_speak(user):
@@ -93,21 +106,44 @@ def can_report_member(user, member):
 
 
 def can_view_case(user, case):
+    """A case about oneself stays closed to one (its reporters are named there)."""
+    if case.member_id == getattr(user, "id", None):
+        return False
     if case.category_id is None:
         return is_moderator(user) and (is_admin(user) or not user.moderated_category_ids)
     return moderates_category(user, case.category_id)
 
 
 def can_decide_case(user, case):
-    """Escalated cases are for admins; open ones for the moderators who can see them."""
-    if not case.is_open or not can_view_case(user, case):
+    """Escalated cases are for admins; open ones for the moderators who can see them and have
+    authority over the member concerned."""
+    if not case.is_open or not can_view_case(user, case) or not has_authority_over(user, case.member):
         return False
     return case.status == "open" or is_admin(user)
 
 
+def can_escalate_case(user, case):
+    """Whoever sees an open case may hand it to the admins, including one they may not decide."""
+    return case.status == "open" and can_view_case(user, case)
+
+
 def can_decide_appeal(user, appeal):
     """Never a moderator who took part in the decision appealed (decided it or proposed it)."""
-    return can_view_case(user, appeal.case) and user.id not in appeal.case.decided_by_ids
+    return (can_view_case(user, appeal.case) and has_authority_over(user, appeal.member)
+            and user.id not in appeal.case.decided_by_ids)
+
+
+def can_lift_penalty(user, penalty):
+    """Dismissals are undone by reinstatement, not lifted."""
+    if penalty.kind == "dismissal" or penalty.lifted_at is not None:
+        return False
+    seen = can_view_case(user, penalty.case) if penalty.case is not None else is_admin(user)
+    return seen and has_authority_over(user, penalty.member)
+
+
+def can_restore_post(user, post):
+    return (post.is_hidden and moderates_category(user, post.thread.category_id)
+            and has_authority_over(user, post.author))
 
 
 def require(allowed):

@@ -141,6 +141,7 @@ class Penalty(db.Model):
 
     member = db.relationship("User", foreign_keys=[member_id])
     created_by = db.relationship("User", foreign_keys=[created_by_id])
+    case = db.relationship("Case")
 
     @property
     def kind_label(self):

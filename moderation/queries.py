@@ -27,11 +27,15 @@ from .models import (
 
 
 def _visible(query, user):
-    """Only the cases the moderator's scope covers."""
+    """Only the cases the moderator's scope covers, never those about the moderator themselves
+    (the SQL form of permissions.can_view_case)."""
+    query = query.where(Case.member_id != user.id)
     if permissions.is_admin(user):
         return query
     scopes = user.moderated_category_ids
-    return query.where(Case.category_id.in_(scopes)) if scopes else query
+    if scopes:
+        return query.where(Case.category_id.in_(scopes))
+    return query
 
 
 def queue(user, status, rule, category_id, academy, sort, page, per_page=25):
@@ -73,8 +77,8 @@ def pending_appeal_count(user):
     return db.session.scalar(_visible(query, user))
 
 
-def case_page(case):
-    """Everything the case page shows, loaded up front."""
+def case_page(case, viewer):
+    """Everything the case page shows to the moderator, loaded up front."""
     reports = db.session.scalars(select(Report).where(Report.case_id == case.id)
                                  .options(joinedload(Report.reporter)).order_by(Report.created_at)).all()
     context = []
@@ -97,7 +101,7 @@ def case_page(case):
         "context": context,
         "notes": notes,
         "timeline": timeline,
-        "history": member_history(case.member, exclude_case=case),
+        "history": member_history(case.member, viewer, exclude_case=case),
         "proposal": db.session.scalar(select(DismissalProposal).where(
             DismissalProposal.case_id == case.id, DismissalProposal.status == "pending")
             .options(joinedload(DismissalProposal.proposed_by))),
@@ -105,17 +109,19 @@ def case_page(case):
     }
 
 
-def member_history(member, exclude_case=None):
-    """A member's earlier cases and penalties, newest first."""
+def member_history(member, viewer=None, exclude_case=None):
+    """A member's earlier cases and penalties, newest first: all of them for the member themselves
+    (viewer None), only those of cases within a moderator's scope for a moderator."""
     cases = select(Case).where(Case.member_id == member.id).order_by(Case.created_at.desc()).limit(50)
+    penalties = (select(Penalty).where(Penalty.member_id == member.id)
+                 .options(joinedload(Penalty.created_by), joinedload(Penalty.case))
+                 .order_by(Penalty.created_at.desc()))
+    if viewer is not None:
+        cases = _visible(cases, viewer)
+        penalties = _visible(penalties.join(Penalty.case), viewer)
     if exclude_case is not None:
         cases = cases.where(Case.id != exclude_case.id)
-    return {
-        "cases": db.session.scalars(cases).all(),
-        "penalties": db.session.scalars(select(Penalty).where(Penalty.member_id == member.id)
-                                        .options(joinedload(Penalty.created_by))
-                                        .order_by(Penalty.created_at.desc())).all(),
-    }
+    return {"cases": db.session.scalars(cases).all(), "penalties": db.session.scalars(penalties).unique().all()}
 
 
 def my_reports(user, page):

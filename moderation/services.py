@@ -38,6 +38,13 @@ LADDER = ("warning", 1, 3, 7, 30, "dismissal")
 
 
 ALREADY_REPORTED = _l("You have already reported this. The moderators are reviewing it.")
+NOT_ABOUT_YOURSELF = _l("You cannot decide anything that concerns yourself: another moderator or an "
+                        "administrator does.")
+ABOUT_A_MODERATOR = _l("Only an administrator can decide about a moderator, and only another administrator "
+                       "about an administrator. Escalate the case with a note instead.")
+PROPOSAL_PENDING = _l("A dismissal is proposed on this case: another administrator confirms or rejects the "
+                      "proposal.")
+OWN_PROPOSAL = _l("You proposed this dismissal: another administrator decides it.")
 
 
 class ModerationError(Exception):
@@ -57,6 +64,15 @@ class CaseAlreadyDecided(ModerationError):
 def _ensure(allowed):
     if not allowed:
         raise Forbidden()
+
+
+def _ensure_authority(actor, member):
+    """Refuse, saying why, to judge oneself or a member of equal or higher rank (forum.permissions)."""
+    _ensure(permissions.is_moderator(actor))
+    if member.id == actor.id:
+        raise ModerationError(NOT_ABOUT_YOURSELF)
+    if not permissions.has_authority_over(actor, member):
+        raise ModerationError(ABOUT_A_MODERATOR)
 
 
 # --- the record: audit log and notifications ------------------------------------------------
@@ -88,11 +104,13 @@ def notify(recipients, kind, case=None, **data):
 
 
 def _moderators_for(case):
-    """Moderators who look after the case's category (all global ones for profile reports)."""
+    """Moderators who may decide the case: those of its category (all global ones for profile
+    reports) with authority over its member; the admins when no moderator may."""
     moderators = db.session.scalars(select(User).where(User.role == "moderator", User.status == "active")
                                     .options(selectinload(User.moderated_categories)))
-    chosen = [m for m in moderators if permissions.can_view_case(m, case)]
-    return chosen or _admins()
+    chosen = [m for m in moderators if permissions.can_view_case(m, case)
+              and permissions.has_authority_over(m, case.member)]
+    return chosen or _admins(exclude=case.member)
 
 
 def _admins(exclude=None):
@@ -246,6 +264,7 @@ def _decide(actor, case, outcome, reason):
     _ensure(permissions.can_view_case(actor, case))
     if not case.is_open:
         raise CaseAlreadyDecided(case)
+    _ensure_authority(actor, case.member)
     _ensure(permissions.can_decide_case(actor, case))
     now = utcnow()
     changed = db.session.execute(
@@ -338,7 +357,7 @@ def escalate_case(moderator, case, note):
     _ensure(permissions.can_view_case(moderator, case))
     if not case.is_open:
         raise CaseAlreadyDecided(case)
-    _ensure(permissions.can_decide_case(moderator, case))
+    _ensure(permissions.can_escalate_case(moderator, case) or case.status != "open")
     changed = db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open")
                                  .values(status="escalated")).rowcount
     if changed != 1:
@@ -346,7 +365,7 @@ def escalate_case(moderator, case, note):
         db.session.refresh(case)
         raise CaseAlreadyDecided(case) if not case.is_open else ModerationError(_l("The case is already escalated."))
     log_action(moderator, "escalate", case, member=case.member, post=case.post, reason=note)
-    notify(_admins(), "escalation", case, note=note)
+    notify(_admins(exclude=case.member), "escalation", case, note=note)
     commit()
 
 
@@ -375,6 +394,7 @@ def propose_dismissal(moderator, case, rule_code, reason, hide_content):
     """A moderator proposes dismissing the member; an admin other than them decides."""
     _check_rule(rule_code)
     _ensure(permissions.can_view_case(moderator, case) and case.is_open)
+    _ensure_authority(moderator, case.member)
     pending = db.session.scalar(select(DismissalProposal.id).where(
         DismissalProposal.case_id == case.id, DismissalProposal.status == "pending"))
     if pending is not None:
@@ -383,14 +403,18 @@ def propose_dismissal(moderator, case, rule_code, reason, hide_content):
                                      rule_code=rule_code, reason=reason, hide_content=hide_content))
     db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open").values(status="escalated"))
     log_action(moderator, "propose_dismissal", case, member=case.member, rule_code=rule_code, reason=reason)
-    notify(_admins(exclude=moderator), "dismissal_proposed", case, rule=rule_code)
+    notify([a for a in _admins(exclude=moderator) if a.id != case.member_id], "dismissal_proposed", case,
+           rule=rule_code)
     commit()
 
 
 def decide_dismissal(admin, proposal, confirm, reason):
     """Confirm or reject a proposed dismissal; never by the proposer."""
     case = db.session.get(Case, proposal.case_id)
-    _ensure(permissions.is_admin(admin) and proposal.proposed_by_id != admin.id)
+    _ensure(permissions.is_admin(admin))
+    if proposal.proposed_by_id == admin.id:
+        raise ModerationError(OWN_PROPOSAL)
+    _ensure_authority(admin, case.member)
     if proposal.status != "pending":
         raise ModerationError(_l("This proposal was already decided."))
     changed = db.session.execute(
@@ -410,10 +434,26 @@ def decide_dismissal(admin, proposal, confirm, reason):
     commit()
 
 
+def direct_dismissal_refusal(admin, case):
+    """Why the admin may not dismiss the case's member directly, or None. Four eyes: a pending
+    proposal is decided as a proposal, by an admin other than its author, and an admin who proposed
+    on this case (even if rejected) cannot then dismiss alone."""
+    proposals = db.session.execute(select(DismissalProposal.status, DismissalProposal.proposed_by_id)
+                                   .where(DismissalProposal.case_id == case.id)).all()
+    if any(proposer == admin.id for _, proposer in proposals):
+        return OWN_PROPOSAL
+    if any(status == "pending" for status, _ in proposals):
+        return PROPOSAL_PENDING
+    return None
+
+
 def dismiss_member_directly(admin, case, rule_code, reason, hide_content):
     """An admin dismisses the member on an escalated case, recorded as a direct action."""
     _check_rule(rule_code)
     _ensure(permissions.is_admin(admin) and case.status == "escalated")
+    refusal = direct_dismissal_refusal(admin, case)
+    if refusal is not None:
+        raise ModerationError(refusal)
     _decide(admin, case, "member_dismissed", reason)
     _dismiss(admin, case, rule_code, reason, hide_content, "dismiss_member_direct")
     commit()
@@ -445,6 +485,7 @@ def _hide_all_posts(member):
 def restore_content(moderator, post, reason):
     """Show a removed or hidden post again."""
     _ensure(permissions.moderates_category(moderator, post.thread.category_id) and post.is_hidden)
+    _ensure_authority(moderator, post.author)
     _set_post_state(post, None)
     log_action(moderator, "restore_content", member=post.author, post=post, reason=reason)
     notify([post.author], "content_restored", post_id=post.id)
@@ -454,9 +495,8 @@ def restore_content(moderator, post, reason):
 def lift_penalty(moderator, penalty, reason):
     """End a silence or suspension early, or withdraw a warning."""
     member = penalty.member
-    case = db.session.get(Case, penalty.case_id) if penalty.case_id else None
-    allowed = permissions.can_view_case(moderator, case) if case else permissions.is_admin(moderator)
-    _ensure(allowed and penalty.kind != "dismissal" and penalty.lifted_at is None)
+    _ensure_authority(moderator, member)
+    _ensure(permissions.can_lift_penalty(moderator, penalty))
     penalty.lifted_at, penalty.lifted_by_id = utcnow(), moderator.id
     if penalty.kind == "silence":
         member.silenced_until = None
@@ -470,6 +510,7 @@ def lift_penalty(moderator, penalty, reason):
 def reinstate_member(admin, member, reason):
     """Undo a dismissal from the portal, and show the content it hid."""
     _ensure(permissions.is_admin(admin) and member.is_dismissed)
+    _ensure_authority(admin, member)
     for penalty in db.session.scalars(select(Penalty).where(Penalty.member_id == member.id,
                                                             Penalty.kind == "dismissal",
                                                             Penalty.lifted_at.is_(None))):
@@ -514,6 +555,8 @@ def file_appeal(member, case, text):
 
 def decide_appeal(moderator, appeal, grant, reason):
     """Uphold or grant an appeal; granting undoes the decision's effects."""
+    _ensure(permissions.can_view_case(moderator, appeal.case) or appeal.member_id == moderator.id)
+    _ensure_authority(moderator, appeal.member)
     _ensure(permissions.can_decide_appeal(moderator, appeal))
     changed = db.session.execute(
         update(Appeal).where(Appeal.id == appeal.id, Appeal.status == "pending")

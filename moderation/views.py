@@ -154,10 +154,18 @@ def _case_or_404(case_id):
 def case(case_id):
     """One case: the content in context, the reports, the member's history, notes, the timeline."""
     case = _case_or_404(case_id)
-    data = queries.case_page(case)
+    data = queries.case_page(case, current_user)
     return render_template("moderation/case.html", case=case, form=CaseActionForm(), note_form=NoteForm(),
                            decision_form=DecisionForm(), suggestion=services.suggest_penalty(case.member),
-                           removal_message=removal_message, **data)
+                           removal_message=removal_message, authority_refusal=services.ABOUT_A_MODERATOR,
+                           direct_dismissal_refusal=_direct_dismissal_refusal(case), **data)
+
+
+def _direct_dismissal_refusal(case):
+    """Why the admin may not dismiss this case's member alone (asked only where the button shows)."""
+    if permissions.is_admin(current_user) and case.status == "escalated":
+        return services.direct_dismissal_refusal(current_user, case)
+    return None
 
 
 def _run(operation, success_message, target):
@@ -290,8 +298,8 @@ def member(username):
     """A member's moderation history."""
     _require_moderator()
     member = db.first_or_404(db.select(User).where(User.username == username.lower()))
-    return render_template("moderation/member.html", member=member, history=queries.member_history(member),
-                           form=DecisionForm())
+    return render_template("moderation/member.html", member=member,
+                           history=queries.member_history(member, current_user), form=DecisionForm())
 
 
 # --- appeals ---------------------------------------------------------------------------------

@@ -95,12 +95,17 @@ def client_as(app, make_user):
                          **fields)
         if role == "scoped":
             scope(user, "cybercrime")
-        with app.test_request_context(environ_base=client.environ_base):
-            identifier = login_manager._session_identifier_generator()  # the browser's, for "strong" protection
-        with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"], session["_id"] = user.session_token, True, identifier
-        return client
+        return session_as(client, user)
     return make
+
+
+def session_as(client, user):
+    """Sign the client in as the user by its session cookie (no password check)."""
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = login_manager._session_identifier_generator()  # the browser's, for "strong" protection
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"], session["_id"] = user.session_token, True, identifier
+    return client
 
 
 def send(client, world, method, path, data):

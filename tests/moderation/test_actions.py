@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.models import utcnow
 from moderation import services
 from moderation.models import DismissalProposal, ModerationAction, Notification, Penalty, RemovalMessage
-from tests.conftest import HOST, PASSWORD, page_text, signed_in, start_thread, user_named
+from tests.conftest import HOST, PASSWORD, page_text, signed_in, start_thread, unescaped_page_text, user_named
 
 REASON = "Insulted a colleague in front of the class"
 NO_REASON = "Give a reason for the decision."
@@ -322,9 +322,16 @@ def test_the_proposer_cannot_confirm_their_own_proposal_even_as_admin(app, admin
     proposal = db.session.scalar(db.select(DismissalProposal))
     page = page_text(admin_client.get(f"/moderation/cases/{case.id}"))
     assert "An administrator other than the proposer decides." in page
-    assert admin_client.post(f"/moderation/proposals/{proposal.id}/confirm",
-                             data={"reason": "Myself"}).status_code == 403
+    refused = admin_client.post(f"/moderation/proposals/{proposal.id}/confirm", data={"reason": "Myself"},
+                                follow_redirects=True)
+    assert "You proposed this dismissal: another administrator decides it." in unescaped_page_text(refused)
     assert (author.status, proposal.status, case.status) == ("active", "pending", "escalated")
+    # Nor can the proposer dismiss the member directly on the same case: four eyes.
+    page = unescaped_page_text(admin_client.get(f"/moderation/cases/{case.id}"))
+    assert "Dismiss the member from the portal now" not in page
+    admin_client.post(f"/moderation/cases/{case.id}/dismiss-member",
+                      data={"rule": "threats", "reason": "Alone after all"})
+    assert (author.status, case.status) == ("active", "escalated")
 
     other_admin = signed_in(app, make_user("chief", role="admin"))
     other_admin.post(f"/moderation/proposals/{proposal.id}/confirm", data={"reason": "Agreed"})

@@ -2,12 +2,16 @@
 
 The table is checked against app.url_map: a new route without an entry fails the test.
 """
+from types import SimpleNamespace
+
 import pytest
 
 from forum.extensions import db
-from moderation.models import Case, CaseNote
+from forum.models import Post
+from moderation import services
+from moderation.models import Appeal, Case, CaseNote, DismissalProposal, Penalty
 from moderation.views import ACTIONS
-from tests.access import LOGIN, REASON, ROLES, RULE_REASON, roles, send
+from tests.access import LOGIN, REASON, ROLES, RULE_REASON, reported, roles, send, session_as
 
 ADMINS_ONLY = roles(403, admin=200)
 ADMINS_ACT = roles(403, admin=302)
@@ -243,3 +247,93 @@ def test_members_cannot_set_fields_they_do_not_own_by_adding_them_to_a_form(worl
     client.post(f"/t/{world.thread}/reply", data={"body": "Mine.", "language": "en", "author_id": str(world.author.id),
                                                   "moderation_state": ""})
     assert db.session.scalar(db.select(Post.author_id).where(Post.body_source == "Mine.")) == me.id
+
+
+# Authority (forum/permissions.py has_authority_over): nobody judges themselves or a rank above their own.
+# One row per moderation action on a matter concerning `target`, taken by `actor`: CLOSED is a 403 (a case
+# about oneself is not shown to one: its reporters are named there), WHY a refusal that says why and changes
+# nothing, DONE an action that took effect, 403 an action that is not the actor's role at all.
+CLOSED, WHY, DONE = 403, "refused, saying why", "done"
+ACTORS = (("moderator", "self"), ("admin", "self"), ("moderator", "moderator"), ("moderator", "admin"),
+          ("admin", "moderator"), ("admin", "admin"))
+AUTHORITY = [
+    # action, path, form          mod→self admin→self mod→mod mod→admin admin→mod admin→admin
+    ("dismiss", "/moderation/cases/{open_case}/dismiss", REASON, CLOSED, CLOSED, WHY, WHY, DONE, DONE),
+    ("remove", "/moderation/cases/{open_case}/remove", RULE_REASON, CLOSED, CLOSED, WHY, WHY, DONE, DONE),
+    ("warn", "/moderation/cases/{open_case}/warn", RULE_REASON, CLOSED, CLOSED, WHY, WHY, DONE, DONE),
+    ("silence", "/moderation/cases/{open_case}/silence", {**RULE_REASON, "duration": "3"},
+     CLOSED, CLOSED, WHY, WHY, DONE, DONE),
+    ("suspend", "/moderation/cases/{open_case}/suspend", {**RULE_REASON, "duration": "1"},
+     CLOSED, CLOSED, WHY, WHY, DONE, DONE),
+    # Escalating hands the case to those who may decide it: open to peers, not to the member concerned.
+    ("escalate", "/moderation/cases/{open_case}/escalate", REASON, CLOSED, CLOSED, DONE, DONE, DONE, DONE),
+    ("propose-dismissal", "/moderation/cases/{open_case}/propose-dismissal", RULE_REASON,
+     CLOSED, CLOSED, WHY, WHY, DONE, DONE),
+    ("dismiss-member", "/moderation/cases/{escalated_case}/dismiss-member", RULE_REASON,
+     CLOSED, CLOSED, 403, 403, DONE, DONE),
+    ("confirm", "/moderation/proposals/{proposal}/confirm", REASON, 403, WHY, 403, 403, DONE, DONE),
+    ("reject", "/moderation/proposals/{proposal}/reject", REASON, 403, WHY, 403, 403, DONE, DONE),
+    ("lift", "/moderation/penalties/{penalty}/lift", REASON, WHY, WHY, WHY, WHY, DONE, DONE),
+    ("grant", "/moderation/appeals/{appeal}/grant", REASON, WHY, WHY, WHY, WHY, DONE, DONE),
+    ("uphold", "/moderation/appeals/{appeal}/uphold", REASON, WHY, WHY, WHY, WHY, DONE, DONE),
+    ("restore", "/moderation/posts/{removed_post}/restore", REASON, WHY, WHY, WHY, WHY, DONE, DONE),
+]
+REASONS = {"self": str(services.NOT_ABOUT_YOURSELF), "moderator": str(services.ABOUT_A_MODERATOR),
+           "admin": str(services.ABOUT_A_MODERATOR)}
+
+
+def authority_cases():
+    for action, path, data, *expected in AUTHORITY:
+        for (actor, target), outcome in zip(ACTORS, expected):
+            yield pytest.param(actor, target, path, data, outcome, id=f"{action}-{actor}-on-{target}")
+
+
+def matters(make_user, actor_role, target_role):
+    """Matters concerning the target, each a step along: an open case, an escalated one, one with a
+    dismissal proposed, a decided one (warned, post removed) under appeal. Another admin did the steps."""
+    boss = make_user("boss", role="admin")
+    actor = make_user("actor", role=actor_role)
+    target = actor if target_role == "self" else make_user("target", role=target_role)
+    reporter = make_user("tipster")
+    _, open_case = reported(target, reporter, "Open matter")
+    _, escalated_case = reported(target, reporter, "Escalated matter")
+    services.escalate_case(boss, escalated_case, "For the admins.")
+    _, proposed_case = reported(target, reporter, "Proposed matter")
+    services.propose_dismissal(boss, proposed_case, "threats", "Threats.", False)
+    removed_post, decided_case = reported(target, reporter, "Decided matter")
+    services.warn_member(boss, decided_case, "disrespect", "Warned and removed.", remove=True)
+    services.file_appeal(target, decided_case, "I was misunderstood.")
+    return actor, target, SimpleNamespace(
+        open_case=open_case.id, escalated_case=escalated_case.id, removed_post=removed_post.id,
+        proposal=db.session.scalar(db.select(DismissalProposal.id)), penalty=db.session.scalar(db.select(Penalty.id)),
+        appeal=db.session.scalar(db.select(Appeal.id)))
+
+
+def record_of(target):
+    """Everything a moderation action could change about the target's matters."""
+    db.session.expire_all()
+    return (db.session.execute(db.select(Case.id, Case.status, Case.outcome).order_by(Case.id)).all(),
+            db.session.execute(db.select(Penalty.id, Penalty.lifted_at)).all(),
+            db.session.scalars(db.select(DismissalProposal.status)).all(),
+            db.session.scalars(db.select(Appeal.status)).all(),
+            db.session.scalars(db.select(Post.moderation_state).order_by(Post.id)).all(),
+            (target.status, target.silenced_until, target.suspended_until))
+
+
+@pytest.mark.parametrize("actor_role, target_role, path, data, expected", list(authority_cases()))
+def test_authority_over_the_member_concerned(app, make_user, actor_role, target_role, path, data, expected):
+    actor, target, ids = matters(make_user, actor_role, target_role)
+    before = record_of(target)
+    client = session_as(app.test_client(), actor)
+    response = send(client, ids, "POST", path, data)
+    after = record_of(target)
+    if expected == DONE:
+        assert response.status_code == 302 and after != before
+        return
+    assert after == before, "a refused action changed the record"
+    if expected == WHY:
+        with client.session_transaction() as session:
+            flashed = [message for _, message in session.get("_flashes", [])]
+        assert response.status_code == 302 and flashed == [REASONS[target_role]]
+    else:
+        assert response.status_code == expected
