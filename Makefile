@@ -4,9 +4,12 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask
 PORT ?= 5000
 PYTHON ?= python3
+# pytest-xdist workers, each with its own PostgreSQL database (test_gw0...): one more than the cores,
+# since many tests wait on real processes (worker, gunicorn, Chromium) rather than compute.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 export FLASK_APP := wsgi
 
-.PHONY: run test pot translations compile-translations clean bench
+.PHONY: run test lint pot translations compile-translations clean bench
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +32,10 @@ run: $(VENV)/.runtime compile-translations
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.test compile-translations
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
 
 # Extract every marked string into $(POT) (the tests extract into a temporary file to spot stale catalogs).
 POT ?= translations/messages.pot

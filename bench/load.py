@@ -268,7 +268,7 @@ def worker_memory(master):
 
 def cmd_machine(args):
     info = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count(),
         "cpu": next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                      if line.startswith("model name")), platform.processor()),
@@ -675,7 +675,7 @@ def server_log(path):
     from collections import Counter
     found = Counter()
     lines = path.read_text(errors="replace").splitlines()
-    for number, line in enumerate(lines):
+    for line in lines:
         if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line):
             found[f"exception: {line.strip()[:200]}"] += 1
         elif match := re.search(r"WARNING in \S+: (\d{3}) (\S+) (\S+) by .*?: (.*)$", line):

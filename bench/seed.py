@@ -24,9 +24,9 @@ sample that the composed HTML and search words equal what the app computes). Tim
 (rounded to the minute), so one seed gives the same data on the same day. Prints the time of each phase.
 """
 import argparse
-import itertools
 import base64
 import bisect
+import itertools
 import json
 import math
 import multiprocessing
@@ -147,6 +147,7 @@ def reset_database(url):
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("SECRET_KEY", "bench-seed")  # else create_app keeps a generated one in instance/
     from flask_migrate import upgrade
+
     from forum import create_app
     from forum.extensions import db
     from forum.seed import seed_portal

@@ -2,11 +2,13 @@
 from pathlib import Path
 
 from flask import Flask, current_app, g, render_template, request
-from flask_babel import format_datetime, format_decimal, lazy_gettext as _l
+from flask_babel import format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as config_module, i18n, ign, params
+from . import config as config_module
+from . import i18n, ign, params
 from .extensions import babel, celery_init_app, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,20 @@ the audit log) keep their rows and ids.
 from sqlalchemy import delete, or_, select, update
 
 from .extensions import db
-from .models import (AccountRequest, CategoryModerator, ConductAcceptance, ConductVersion, Invitation,
-                     LoginEvent, Post, Thread, User, Watch, new_session_token, utcnow)
+from .models import (
+    AccountRequest,
+    CategoryModerator,
+    ConductAcceptance,
+    ConductVersion,
+    Invitation,
+    LoginEvent,
+    Post,
+    Thread,
+    User,
+    Watch,
+    new_session_token,
+    utcnow,
+)
 
 
 def _time(value):

@@ -15,7 +15,8 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from . import invitations, members, params, permissions, services

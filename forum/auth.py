@@ -2,14 +2,16 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from . import ign, invitations, params, passwords, services
-from .i18n import current_language, member_locale
 from .extensions import limiter
 from .forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm, ResetRequestForm
+from .i18n import current_language, member_locale
 
 bp = Blueprint("auth", __name__)
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -186,13 +188,15 @@ def reset_request():
     if form.validate_on_submit():
         passwords.request_reset(form.email.data)
         current_app.logger.info("password reset asked for %r from %s", form.email.data, request.remote_addr)
-        flash(_("If an account uses this address, a link to choose a new password is on its way. It works for %(hours)d hours.", hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        flash(_("If an account uses this address, a link to choose a new password is on its way. "
+                "It works for %(hours)d hours.", hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form)
 
 
 RESET_PROBLEMS = {
-    "used": _l("This link has already been used: the password was changed since it was sent. Ask for a new link if you need one."),
+    "used": _l("This link has already been used: the password was changed since it was sent. "
+               "Ask for a new link if you need one."),
     "expired": _l("This link has expired. Ask for a new one."),
 }
 

@@ -46,7 +46,7 @@ def register(app):
         """Create demo accounts and content once; print how to sign in."""
         from .demo import DEMO_ACCOUNTS, seed_demo
         password = seed_demo()
-        click.echo("\nDemo accounts (password for all: %s)" % password)
+        click.echo(f"\nDemo accounts (password for all: {password})")
         for username, role, *_ in DEMO_ACCOUNTS:
             click.echo(f"  {username:<10} {role}")
 

@@ -22,7 +22,6 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -34,6 +33,7 @@ from wtforms.validators import (
     Regexp,
     StopValidation,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .i18n import TIMEZONES, CatalogTranslations, current_language
 from .models import ACADEMIES, LANGUAGES, THREAD_KINDS

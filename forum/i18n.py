@@ -10,10 +10,10 @@ from functools import lru_cache
 
 import pytz
 from babel import dates
-from markupsafe import Markup
 from flask import current_app, g, has_request_context, request
 from flask_babel import format_timedelta, get_locale, get_timezone, get_translations, gettext, refresh
 from flask_login import current_user
+from markupsafe import Markup
 
 # The catalogs are per language; dates and numbers follow a country's usage. The portal writes
 # European Portuguese ("palavra-passe"), so Portuguese dates are formatted as in Portugal.

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from .extensions import db
 from .models import Invitation, User, utcnow
 from .roster import unique_username, username_base
-from .services import hash_password, end_all_sessions
+from .services import end_all_sessions, hash_password
 
 SALT = "invitation"
 

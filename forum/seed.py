@@ -9,7 +9,6 @@ from .extensions import db
 from .i18n import N_
 from .models import Category, ConductRule, ConductVersion
 
-
 CONDUCT_TITLE = N_("ILEA Global Alumni Portal – Code of Conduct")
 CONDUCT_INTRODUCTION = N_(
     "The ILEA Global Alumni Portal is a place that promotes professionalism, responsibility, and "

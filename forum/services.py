@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from flask import g, has_request_context, request
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g, has_request_context, request
 from sqlalchemy import false, func, or_, select, true, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -13,18 +13,18 @@ from werkzeug.exceptions import Forbidden
 from . import markup, params, permissions, search, watching
 from .extensions import db
 from .models import (
+    LANGUAGES,
+    THREAD_KINDS,
     AccountRequest,
     Category,
     CategoryModerator,
     ConductAcceptance,
     ConductRule,
     ConductVersion,
-    LANGUAGES,
     LoginEvent,
     Post,
     PostRevision,
     Submission,
-    THREAD_KINDS,
     Thread,
     User,
     new_session_token,

@@ -40,7 +40,7 @@ class CaseActionForm(PortalForm):
     rule = SelectField(_l("Rule broken"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)],
                            description=_l("The member sees this reason where they are told of the decision."))
-    duration = SelectField(_l("Duration"), choices=[SelectChoice(v, l) for v, l in DURATIONS],
+    duration = SelectField(_l("Duration"), choices=[SelectChoice(value, label) for value, label in DURATIONS],
                            validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
     remove = BooleanField(_l("Also remove the reported post"))

@@ -5,12 +5,15 @@ Notifications store a kind and data, not text, so each reader sees them in their
 from datetime import datetime
 
 from flask import g, url_for
-from flask_babel import format_datetime, force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from forum.extensions import db
 from forum.i18n import N_
 from forum.services import current_conduct, per_request
-from forum.watching import KINDS as WATCH_KINDS, shown_post
+from forum.watching import KINDS as WATCH_KINDS
+from forum.watching import shown_post
 
 from .models import RemovalMessage
 

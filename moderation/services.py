@@ -19,7 +19,8 @@ from forum.extensions import db
 from forum.models import Post, Thread, User, new_session_token, utcnow
 from forum.services import current_conduct, require_conduct_accepted
 
-from .mail import IN_DIGESTS, OPTIONAL as OPTIONAL_MAIL, commit, queue_mail
+from .mail import IN_DIGESTS, commit, queue_mail
+from .mail import OPTIONAL as OPTIONAL_MAIL
 from .models import (
     Appeal,
     Case,

@@ -3,6 +3,7 @@
 Tasks take ids and reload; each is safe to run twice.
 """
 from celery import shared_task
+
 from . import mail
 
 

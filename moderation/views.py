@@ -2,10 +2,11 @@
 from datetime import datetime, time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forum import permissions
+from forum import permissions, watching
 from forum.extensions import db, limiter
 from forum.models import Category, Post, User
 from forum.params import int_arg, page_arg
@@ -15,7 +16,6 @@ from forum.services import (
     has_accepted_current_conduct,
     member_from_record_token,
 )
-from forum import watching
 from forum.views import post_url, watch_message
 
 from . import mail, queries, services

@@ -6,12 +6,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from forum import services as forum_services, uploads
-from forum.extensions import db, login_manager
-from forum.models import CategoryModerator, Resource, utcnow
+from forum import services as forum_services
+from forum import uploads
+from forum.extensions import db
+from forum.models import CategoryModerator, Resource, User, utcnow
 from moderation import services
 from moderation.models import Appeal, Case, DismissalProposal, Notification, Penalty
-from tests.conftest import category, start_thread
+from tests.conftest import built_once, category, session_as, start_thread
 
 REASON = {"reason": "Reason given for the record."}
 RULE_REASON = {"rule": "disrespect", **REASON}
@@ -40,7 +41,13 @@ def reported(author, reporter, title, slug="general", comment=""):
 @pytest.fixture
 def world(make_user):
     """A thread with a reply, an open case with a note, a case with a proposed dismissal, a decided
-    case under appeal, a dismissed member."""
+    case under appeal, a dismissed member. Built by the services once per backend, then restored."""
+    ids = built_once("world", lambda: _build_world(make_user))
+    return SimpleNamespace(**{**ids, "author": db.session.get(User, ids["author"]),
+                              "reporter": db.session.get(User, ids["reporter"])})
+
+
+def _build_world(make_user):
     author = make_user("author", display_name="Arthur Author")
     reporter = make_user("tipster", display_name="Vigilant Veronica")
     decider = make_user("decider", role="moderator")
@@ -54,8 +61,8 @@ def world(make_user):
     make_user("former", status="dismissed")
     thread = start_thread(author, "Plain matter", "Nothing to see").thread
     reply = forum_services.reply(author, thread, "A reply.")
-    return SimpleNamespace(
-        author=author, reporter=reporter, open_post=open_post.id, open_case=open_case.id,
+    return dict(
+        author=author.id, reporter=reporter.id, open_post=open_post.id, open_case=open_case.id,
         proposed_case=proposed_case.id, removed_post=removed_post.id, decided_case=decided_case.id,
         thread=thread.id, reply=reply.id, category=category("general").id, resource=library_resource().id,
         proposal=db.session.scalar(db.select(DismissalProposal.id)),
@@ -97,15 +104,6 @@ def client_as(app, make_user):
             scope(user, "cybercrime")
         return session_as(client, user)
     return make
-
-
-def session_as(client, user):
-    """Sign the client in as the user by its session cookie (no password check)."""
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = login_manager._session_identifier_generator()  # the browser's, for "strong" protection
-    with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"], session["_id"] = user.session_token, True, identifier
-    return client
 
 
 def send(client, world, method, path, data):

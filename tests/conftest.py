@@ -4,9 +4,11 @@ Every test runs once per database backend. CSRF protection stays on: the test cl
 a real token from a form page before each POST, as a browser would.
 """
 import contextvars
+import copy
 import html
 import os
 import re
+import secrets
 import tempfile
 from contextlib import contextmanager
 
@@ -16,12 +18,14 @@ import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
+from itsdangerous import URLSafeTimedSerializer
 
 from forum import create_app
-from forum.extensions import db
+from forum.extensions import db, limiter, login_manager
 from forum.models import Category, ConductAcceptance, Post, User
 from forum.seed import seed_portal
 from forum.services import create_thread, current_conduct, hash_password
+from tests import processes
 
 # Shared fixtures: mail and real processes (mailbox, redis_server, worker...), the access world, the IGN's
 # OpenID provider.
@@ -73,13 +77,31 @@ def portal_config(url):
     }
 
 
+def _worker_database(url, worker):
+    """This xdist worker's own PostgreSQL database (test_gw0, test_gw1...), created on first use."""
+    if worker == "master":
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            # A test database need not wait for the disk at each commit (crash safety is moot).
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory):
-    """A database migrated from scratch by the project's Alembic migrations."""
+def database_url(request, tmp_path_factory, worker_id):
+    """A database migrated from scratch by the project's Alembic migrations (one per xdist worker)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url = _postgres_url()
+        url = _worker_database(_postgres_url(), worker_id)
     app = create_app(portal_config(url))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -111,27 +133,133 @@ class CsrfClient(FlaskClient):
         return super().post(*args, **kwargs)
 
     def csrf_token(self):
-        page = self.get("/contact").get_data(as_text=True)
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        """The token a form page would carry: the session's raw token, signed as Flask-WTF signs it
+        (the server checks it as any other; no page is rendered just to read it)."""
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        config = self.application.config
+        signer = URLSafeTimedSerializer(config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"], salt="wtf-csrf-token")
+        return signer.dumps(raw)
+
+
+# --- one app per database backend, its database reset after each test ----------------------------
+
+_SEED_TABLES = {"categories", "conduct_versions", "conduct_rules"}  # what seed_portal writes
+_WRITE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I)
+_written = set()  # tables this process wrote to since the last reset
+
+
+@sa.event.listens_for(sa.engine.Engine, "before_cursor_execute")
+def _note_writes(connection, cursor, statement, *args):
+    _written.update(_WRITE.findall(statement))  # a stray name ("FOR UPDATE OF posts") only empties more
+
+
+def _with_dependents(names):
+    """The tables named, and every table whose rows refer to them (their rows go too)."""
+    tables = [table for table in db.metadata.sorted_tables if table.name in names]
+    for table in db.metadata.sorted_tables:  # parents come first: one pass reaches every descendant
+        if table not in tables and any(key.column.table in tables for key in table.foreign_keys):
+            tables.append(table)
+    return tables
+
+
+def _reset_database():
+    """Empty what the test wrote and put the seed back: every table after a real process (worker,
+    gunicorn) wrote through connections of its own, else only the tables written in this process."""
+    full = processes.spawned
+    tables = db.metadata.sorted_tables if full else _with_dependents(_written)
+    postgresql = db.engine.dialect.name == "postgresql"
+    if full and postgresql:
+        names = ", ".join(table.name for table in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    elif tables:
+        # DELETE, children first: on PostgreSQL far quicker than TRUNCATE for a test's few rows.
+        for table in reversed(db.metadata.sorted_tables):
+            if table in tables:
+                db.session.execute(table.delete())
+                if postgresql and "id" in table.c:  # ids start at 1 again, as after TRUNCATE
+                    db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
+    db.session.commit()
+    if full or _SEED_TABLES & {table.name for table in tables}:
+        seed_portal()
+    _written.clear()
+    processes.spawned = False
+
+
+_snapshots = {}  # (database, name) -> ({table name: rows}, value): what built_once recorded
+
+
+def built_once(name, build):
+    """`build()` the first time in this process and database; afterwards put back the rows it wrote,
+    ids included: a few INSERTs instead of the services' work. `build` must run on a freshly reset
+    database and return plain values (ids): the caller loads objects from them."""
+    key = (str(db.engine.url), name)
+    if key in _snapshots:
+        rows_by_table, value = _snapshots[key]
+        for table in db.metadata.sorted_tables:
+            rows = rows_by_table.get(table.name)
+            if not rows:
+                continue
+            if table.name in _SEED_TABLES:  # seeded rows the build changed (a category's counts)
+                for row in rows:
+                    db.session.execute(table.update().where(table.c.id == row["id"]).values(row))
+            else:
+                db.session.execute(table.insert(), rows)
+                if db.engine.dialect.name == "postgresql" and "id" in table.c:
+                    db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                               f"(SELECT max(id) FROM {table.name}))"))
+        db.session.commit()
+        return value
+    fresh = not _written
+    value = build()
+    if fresh:
+        _snapshots[key] = ({table.name: [dict(row._mapping) for row in db.session.execute(table.select())]
+                            for table in db.metadata.sorted_tables if table.name in _written}, value)
+    return value
+
+
+@pytest.fixture(scope="session")
+def portal_app(database_url):
+    """The app of one database backend, created once: tests share it, as requests share a server."""
+    app = create_app(portal_config(database_url))
+    app.test_client_class = CsrfClient
+    app.extensions["test_limiter"] = limiter._storage, limiter._limiter  # the limiter is a module global
+    with app.app_context():
+        processes.spawned = True  # a database left by an earlier run is emptied and seeded
+        _reset_database()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app(portal_config(database_url))
-    app.test_client_class = CsrfClient
-    with app.app_context():
-        seed_portal()
-        yield app
+def app(portal_app):
+    """The shared app in an app context of the test's own. Whatever the test changes goes back
+    afterwards: its settings, the clients made from them on first use (app.extensions), the
+    rate-limit counts, the database."""
+    config = copy.deepcopy(dict(portal_app.config))
+    extensions = dict(portal_app.extensions)
+    # Another app made during a test (a production-like one) takes over the module-global limiter
+    # and Celery app: this one takes them back.
+    limiter._storage, limiter._limiter = portal_app.extensions["test_limiter"]
+    celery = portal_app.extensions["celery"]
+    celery.set_current()
+    celery.set_default()
+    # Mail waits in the outbox, as with a broker whose worker is away: rendering and writing every
+    # notice would cost most tests more than their own work. Tests that read mail ask for `mailbox`.
+    celery.conf.task_always_eager = False
+    with portal_app.app_context():
+        yield portal_app
         db.session.rollback()
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(db.metadata.sorted_tables):
-                db.session.execute(table.delete())
-        db.session.commit()
         db.session.remove()
-        db.engine.dispose()
+        portal_app.config.clear()
+        portal_app.config.update(config)
+        portal_app.extensions.clear()
+        portal_app.extensions.update(extensions)
+        _reset_database()
+        db.session.remove()
+    limiter._storage, limiter._limiter = portal_app.extensions["test_limiter"]
+    limiter.reset()
 
 
 @pytest.fixture
@@ -217,20 +345,31 @@ def member(make_user):
     return make_user("alice")
 
 
+# Clients signed in by their session cookie: the password check is slow on purpose, and the
+# sign-in form has tests of its own (tests/forum/test_auth.py).
+
 @pytest.fixture
 def member_client(client, member):
-    login(client, member)
-    return client
+    return session_as(client, member)
 
 
 @pytest.fixture
 def moderator_client(app, make_user):
-    return signed_in(app, make_user("mod", role="moderator"))
+    return session_as(app.test_client(), make_user("mod", role="moderator"))
 
 
 @pytest.fixture
 def admin_client(app, make_user):
-    return signed_in(app, make_user("boss", role="admin"))
+    return session_as(app.test_client(), make_user("boss", role="admin"))
+
+
+def session_as(client, user):
+    """Sign the client in as the user by its session cookie (no password check)."""
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = login_manager._session_identifier_generator()  # the browser's, for "strong" protection
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"], session["_id"] = user.session_token, True, identifier
+    return client
 
 
 @contextmanager

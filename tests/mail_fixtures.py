@@ -73,8 +73,10 @@ class Mailbox:
 
 @pytest.fixture
 def mailbox(app, tmp_path):
+    """Mail sent in-process as it is queued (no broker configured), written to .eml files."""
     app.config.update(MAIL_SERVER="", MAIL_FILE_DIR=str(tmp_path / "mail"), PORTAL_URL=PORTAL_URL,
                       STALE_CASE_HOURS=48, MAIL_SWEEP_AFTER_SECONDS=120)
+    app.extensions["celery"].conf.task_always_eager = True
     return Mailbox(tmp_path / "mail")
 
 

@@ -4,7 +4,6 @@ every XSS vector of the corpus viewed in the browser without any script running.
 import json
 from pathlib import Path
 
-
 from forum.extensions import db
 from forum.models import Post, Thread, User
 from forum.services import reply

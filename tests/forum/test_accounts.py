@@ -6,8 +6,7 @@ from forum.extensions import db
 from forum.models import LoginEvent, Post, User
 from moderation import services as moderation
 from moderation.models import Case, Notification, Penalty, Report
-from tests.conftest import (PASSWORD, is_signed_in, page_text, signed_in, start_thread, unescaped_page_text,
-                            user_named)
+from tests.conftest import PASSWORD, is_signed_in, page_text, signed_in, start_thread, unescaped_page_text, user_named
 
 
 def test_a_member_downloads_their_own_data_and_nobody_elses(app, make_user):

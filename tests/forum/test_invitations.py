@@ -76,7 +76,7 @@ def test_a_filter_invites_only_the_matching_members_and_nobody_twice(app, mailbo
     assert len(mailbox.messages) == 12
 
 
-def test_with_a_broker_a_large_batch_is_spread_at_the_configured_rate(app, make_user):
+def test_with_a_broker_a_large_batch_is_spread_at_the_configured_rate(app, mailbox, make_user):
     app.config.update(CELERY_BROKER_URL="redis://127.0.0.1:1/0", INVITATIONS_PER_MINUTE=2)
     members = [make_user(f"m{n}", password_hash=None) for n in range(5)]
     assert invitations.invite(make_user("chief", role="admin"), members) == 5

@@ -43,7 +43,8 @@ def role_changes():
                               .order_by(ModerationAction.id)).all()
 
 
-def test_each_filter_narrows_the_list(app, make_user, admin_client):
+def test_each_filter_narrows_the_list(app, make_user):
+    admin_client = signed_in(app, make_user("boss", role="admin"))  # through the form: "signed in" below
     make_user("ana", display_name="Ana Pereira", email="ana@pj.example.pt", academy="budapest",
               graduation_year=2010, country="Portugal")
     make_user("bo", display_name="Bo Chen", academy="bangkok", graduation_year=2015, country="Thailand")

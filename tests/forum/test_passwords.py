@@ -4,8 +4,16 @@ import time
 
 from forum.extensions import db
 from forum.models import LoginEvent
-from tests.conftest import (PASSWORD, is_signed_in, login, page_text, signed_in, translated,
-                            unescaped_page_text, user_named)
+from tests.conftest import (
+    PASSWORD,
+    is_signed_in,
+    login,
+    page_text,
+    signed_in,
+    translated,
+    unescaped_page_text,
+    user_named,
+)
 from tests.mail_fixtures import parts
 
 NEW = "a brand new long password"

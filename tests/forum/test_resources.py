@@ -186,7 +186,7 @@ def test_a_new_file_replaces_the_old_and_deleting_removes_the_file(admin_client,
     assert only_resource() is None and not second.exists()
 
 
-def test_an_announcement_reaches_the_members_who_watch_the_subject(app, make_user, admin_client):
+def test_an_announcement_reaches_the_members_who_watch_the_subject(app, mailbox, make_user, admin_client):
     watcher = make_user("watcher")
     make_user("bystander")
     db.session.add(Watch(user_id=watcher.id, category_id=category("cybercrime").id, mode="watching"))

@@ -279,7 +279,8 @@ def test_every_page_speaks_the_readers_language(app, make_user, moderation_scene
              "/moderation/log", "/moderation/members/replier", "/moderation/removal-messages",
              f"/moderation/removal-messages/disrespect/{language}", "/moderation/stats",
              "/moderation/appeals", "/resources", f"/resources/{resource.id}", "/admin/resources",
-             "/admin/resources/new", f"/admin/resources/{resource.id}/edit", "/directory", "/directory?academy=bangkok", "/u/author?show=posts", "/search?q=notes"]
+             "/admin/resources/new", f"/admin/resources/{resource.id}/edit", "/directory", "/directory?academy=bangkok",
+             "/u/author?show=posts", "/search?q=notes"]
     browser = signed_in(app, "chief")
     for path in paths:
         response = browser.get(path)

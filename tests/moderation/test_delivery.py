@@ -33,6 +33,7 @@ from tests.mail_fixtures import (
 )
 from tests.processes import wait_until
 
+
 def test_escalation_writes_one_mail_per_admin_with_text_html_and_a_link(app, mailbox, make_user,
                                                                        moderator_client):
     ana = make_user("ana", role="admin", preferred_language="es")

@@ -66,7 +66,7 @@ ALLOWED_ON_GET = re.compile(r"^\s*UPDATE threads SET view_count", re.I)
 def test_no_get_route_changes_state(world, client_as, role):
     client = client_as(role)
     writes, views = {}, 0
-    for endpoint, method, path, data, expected in ROUTES:
+    for _endpoint, method, path, data, _expected in ROUTES:
         if method != "GET":
             continue
         with count_queries() as statements:

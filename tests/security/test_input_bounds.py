@@ -9,7 +9,8 @@ range is no choice at all. The routes come from app.url_map, so a new route is c
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from forum.extensions import db

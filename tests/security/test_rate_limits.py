@@ -3,11 +3,11 @@ X-Forwarded-For, and while Redis is down (each process then counts on its own)."
 import http.cookiejar
 import os
 import re
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
