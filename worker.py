@@ -2,7 +2,7 @@
 
 The Celery app is built by create_app() from the Flask configuration; tasks run in its context.
 """
-from forum import create_app
+from wsgi import create_app
 
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]

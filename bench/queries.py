@@ -4,7 +4,7 @@ slowest one's plan, and no sequential scan of the big tables anywhere.
     .venv/bin/python bench/queries.py --database postgresql://postgres@127.0.0.1:5432/bench
         [--targets bench/out/app.json] [--json bench/out/queries.json] [--pages home,thread] [--quiet]
 
-The app is built by forum.create_app() on the database and requested through Flask's test client,
+The app is built by wsgi.create_app() on the database and requested through Flask's test client,
 signed in as bench_member (bench_moderator for the moderation pages). Each page is requested once
 as a warm-up, then once with every statement recorded (SQLAlchemy's cursor events on the engine).
 The slowest statement of each page is shown with EXPLAIN (ANALYZE, BUFFERS); every statement is
@@ -38,7 +38,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def build_app(database):
-    from forum import create_app
+    from wsgi import create_app
 
     OUT.mkdir(exist_ok=True)
     return create_app({

@@ -155,13 +155,13 @@ portal_env() {  # portal_env PORT: production settings, as `env` arguments
     "ROSTER_REPORT_DIR=$OUT/roster-reports"
 }
 
-start_portal() {  # start_portal NAME [PORT]: gunicorn wsgi:app (on a free port); sets PORTAL_PID, PORTAL_URL
+start_portal() {  # start_portal NAME [PORT]: gunicorn 'wsgi:create_app()' (on a free port); sets PORTAL_PID, PORTAL_URL
   local port=${2:-$(free_port)}
   mapfile -t env_args < <(portal_env "$port")
   mapfile -t args < <(gunicorn_args "$port" "$1")
-  start "$1.out" env "${env_args[@]}" "$ROOT/.venv/bin/gunicorn" "${args[@]}" wsgi:app
+  start "$1.out" env "${env_args[@]}" "$ROOT/.venv/bin/gunicorn" "${args[@]}" 'wsgi:create_app()'
   PORTAL_PID=$STARTED_PID PORTAL_URL=http://127.0.0.1:$port
-  GUNICORN_COMMAND="gunicorn ${args[*]} wsgi:app"
+  GUNICORN_COMMAND="gunicorn ${args[*]} 'wsgi:create_app()'"
   wait_http "$PORTAL_URL/login" "$PORTAL_PID" "$OUT/$1.log"
 }
 

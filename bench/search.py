@@ -27,10 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from forum import create_app, search  # noqa: E402
+from forum import search  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.models import ACADEMIES, Category, Thread, User, utcnow  # noqa: E402
 from forum.seed import seed_portal  # noqa: E402
+from wsgi import create_app  # noqa: E402
 
 SEED = 2026
 VOCABULARY = 20_000  # words per language

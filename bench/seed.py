@@ -3,7 +3,7 @@
     .venv/bin/python bench/seed.py [--database postgresql://postgres@127.0.0.1:5432/bench] [--scale 1.0] [--seed 2026]
 
 The database is created if missing; its schema `public` is dropped, migrated with the project's Alembic
-migrations (inside forum.create_app()) and seeded with the Code of Conduct and the categories
+migrations (inside wsgi.create_app()) and seeded with the Code of Conduct and the categories
 (forum.seed.seed_portal). Then, at --scale 1.0 (every count scales linearly, with minimums):
 
 - 70,000 members of the five academies from 95 countries (plus 5 admins and ~40 moderators, global or
@@ -148,9 +148,9 @@ def reset_database(url):
     os.environ.setdefault("SECRET_KEY", "bench-seed")  # else create_app keeps a generated one in instance/
     from flask_migrate import upgrade
 
-    from forum import create_app
     from forum.extensions import db
     from forum.seed import seed_portal
+    from wsgi import create_app
     app = create_app({"CELERY_BROKER_URL": "", "RATELIMIT_STORAGE_URI": "memory://"})
     with app.app_context():
         upgrade()
@@ -1051,7 +1051,10 @@ def write_moderation(connection, mod, forum, users, snapshots):
 def write_notifications(connection, notices, users, rng, now):
     """COPY the notifications (some read, digest kinds marked as digested up to the member's last digest)
     and, for the kinds mailed one by one, their e-mails in the outbox (sent; a few failed)."""
-    from moderation.mail import IN_DIGESTS
+    import forum.watching  # noqa: F401 - these register the kinds mailed in digests
+    import moderation.notices  # noqa: F401
+    from forum.notifications import kinds
+    digest_kinds = {name for name, kind in kinds.KINDS.items() if kind.in_digest}
     notices = sorted(notices, key=lambda n: n[0])
     deliveries = []
 
@@ -1060,7 +1063,7 @@ def write_notifications(connection, notices, users, rng, now):
             user = users[uid - 1]
             read = t + rng.expovariate(1 / DAY) if rng.random() < (0.85 if t < now - 14 * DAY else 0.35) else None
             digested = None
-            if kind in IN_DIGESTS:
+            if kind in digest_kinds:
                 stamp = user["last_digest_at"] if kind == "new_case" else user["last_watch_digest_at"]
                 if stamp is not None and t <= stamp:
                     digested = min(stamp, t + rng.random() * user["digest_minutes"] * 60)

@@ -1,22 +1,25 @@
-"""ILEA Alumni Portal: the application factory."""
+"""The forum: threads, posts, members and accounts, and what sits below every domain of the portal
+(the database, mail and notifications, the audit log). `init_app` binds it to the app that the
+composition root (wsgi.create_app) builds; domains built on the forum, such as moderation, add to it
+through forum.hooks and forum.notifications.kinds, never the reverse.
+"""
 from pathlib import Path
 
-from flask import Flask, current_app, g, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as config_module
 from . import i18n, ign, params
-from .extensions import babel, celery_init_app, csrf, db, limiter, login_manager, migrate
+from .extensions import add_tasks, babel, celery_init_app, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Reachable without signing in: the portal is closed to everything else.
+# (Domains add theirs to app.extensions["public_endpoints"].)
 PUBLIC_ENDPOINTS = {"auth.login", "auth.contact", "auth.conduct", "auth.choose_language", "auth.invitation", "static",
-                    "auth.reset_request", "auth.reset_password", "auth.ign_login", "auth.ign_callback",
-                    "moderation.record_with_token"}  # signed link for members who cannot sign in
+                    "auth.reset_request", "auth.reset_password", "auth.ign_login", "auth.ign_callback"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -24,12 +27,8 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(config=None):
-    """Build the app from the environment, with `config` overriding it (tests)."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
-                instance_path=str(config_module.INSTANCE_DIR))
-    app.config.update(config_module.from_environment())
-    app.config.update(config or {})
+def init_app(app):
+    """Bind the extensions, the forum's pages, tasks and commands to the app (configured already)."""
     if app.config["PROXY_FIX_COUNT"]:
         n = app.config["PROXY_FIX_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -43,24 +42,22 @@ def create_app(config=None):
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     celery_init_app(app)
+    add_tasks(app, "forum.notifications.outbox", {"sweep_outbox": app.config["MAIL_SWEEP_EVERY_SECONDS"]})
+    add_tasks(app, "forum.tasks", {"send_watch_digests": 60.0, "flush_thread_views": 60.0})
     _init_login(app)
 
     app.url_map.converters["id"] = params.IdConverter  # before the blueprints' routes name it
-
-    from moderation import views as moderation_views  # the composition root wires both domains
-
-    from . import admin, auth, cli, profiles, views
-    for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp, moderation_views.bp):
+    from . import admin, auth, cli, profiles, resources, views
+    from .notifications import views as notification_views
+    for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp, resources.bp, notification_views.bp):
         app.register_blueprint(blueprint)
-    from . import resources  # the resource library (issue 8)
-    app.register_blueprint(resources.bp)
     cli.register(app)
 
+    app.extensions["public_endpoints"] = set(PUBLIC_ENDPOINTS)
     app.before_request(_require_login)
     app.after_request(_security_headers)
     _register_error_pages(app)
     _register_template_helpers(app)
-    return app
 
 
 def _init_login(app):
@@ -81,7 +78,7 @@ def _init_login(app):
 
 
 def _require_login():
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    if request.endpoint in current_app.extensions["public_endpoints"] or current_user.is_authenticated:
         return None
     return login_manager.unauthorized()
 

@@ -6,6 +6,7 @@ the audit log) keep their rows and ids.
 """
 from sqlalchemy import delete, or_, select, update
 
+from . import hooks
 from .extensions import db
 from .models import (
     AccountRequest,
@@ -21,9 +22,12 @@ from .models import (
     new_session_token,
     utcnow,
 )
+from .notifications.models import Delivery, MailPreference, Notification
+from .notifications.outbox import commit
 
 
-def _time(value):
+def iso_time(value):
+    """A time as the export writes it: ISO 8601 in UTC."""
     return value.isoformat() + "Z" if value else None
 
 
@@ -36,48 +40,43 @@ def _post_state(post):
 
 def export(member):
     """Everything the portal holds about the member, as one JSON-ready mapping."""
-    from moderation.models import Case, Notification, Report  # the composition of both domains' data
-
     rows = lambda query: db.session.execute(query).all()  # noqa: E731
     profile = {name: getattr(member, name) for name in (
         "username", "email", "display_name", "academy", "class_session", "graduation_year", "country",
         "agency", "preferred_language", "timezone", "bio_source", "role", "directory_hidden")}
-    profile.update(display_name=str(member.display_name), created_at=_time(member.created_at),
-                   last_login_at=_time(member.last_login_at), signs_in_with_ign=member.ign_subject is not None)
+    profile.update(display_name=str(member.display_name), created_at=iso_time(member.created_at),
+                   last_login_at=iso_time(member.last_login_at), signs_in_with_ign=member.ign_subject is not None)
     posts = db.session.scalars(select(Post).where(Post.author_id == member.id).order_by(Post.id)).all()
     titles = dict(rows(select(Thread.id, Thread.title).where(Thread.id.in_({post.thread_id for post in posts}))))
-    return {
-        "exported_at": _time(utcnow()),
+    exported = {
+        "exported_at": iso_time(utcnow()),
         "profile": profile,
         "posts": [{"id": post.id, "thread_id": post.thread_id, "thread_title": titles.get(post.thread_id),
-                   "number": post.number, "language": post.language, "created_at": _time(post.created_at),
-                   "edited_at": _time(post.edited_at), "state": _post_state(post), "body": post.body_source}
+                   "number": post.number, "language": post.language, "created_at": iso_time(post.created_at),
+                   "edited_at": iso_time(post.edited_at), "state": _post_state(post), "body": post.body_source}
                   for post in posts],
-        "reports_filed": [{"created_at": _time(created), "rule": rule, "comment": comment, "post_id": post_id,
-                           "reported_title": title, "case_status": status}
-                          for created, rule, comment, post_id, title, status in rows(
-                              select(Report.created_at, Report.rule_code, Report.comment, Case.post_id,
-                                     Report.snapshot_title, Case.status).join(Report.case)
-                              .where(Report.reporter_id == member.id).order_by(Report.id))],
-        "notifications": [{"kind": kind, "created_at": _time(created), "read_at": _time(read), "details": data}
+        "notifications": [{"kind": kind, "created_at": iso_time(created), "read_at": iso_time(read), "details": data}
                           for kind, created, read, data in rows(
                               select(Notification.kind, Notification.created_at, Notification.read_at,
                                      Notification.data_json).where(Notification.user_id == member.id)
                               .order_by(Notification.id))],
-        "code_of_conduct_accepted": [{"version": number, "accepted_at": _time(accepted)}
+        "code_of_conduct_accepted": [{"version": number, "accepted_at": iso_time(accepted)}
                                      for number, accepted in rows(
                                          select(ConductVersion.number, ConductAcceptance.accepted_at)
                                          .join(ConductVersion, ConductVersion.id == ConductAcceptance.version_id)
                                          .where(ConductAcceptance.user_id == member.id))],
-        "sign_ins": [{"at": _time(at), "method": method, "outcome": outcome, "ip": ip}
+        "sign_ins": [{"at": iso_time(at), "method": method, "outcome": outcome, "ip": ip}
                      for at, method, outcome, ip in rows(
                          select(LoginEvent.created_at, LoginEvent.method, LoginEvent.outcome, LoginEvent.ip)
                          .where(LoginEvent.user_id == member.id).order_by(LoginEvent.id))],
-        "watching": [{"thread_id": thread_id, "category_id": category_id, "mode": mode, "since": _time(since)}
+        "watching": [{"thread_id": thread_id, "category_id": category_id, "mode": mode, "since": iso_time(since)}
                      for thread_id, category_id, mode, since in rows(
                          select(Watch.thread_id, Watch.category_id, Watch.mode, Watch.created_at)
                          .where(Watch.user_id == member.id).order_by(Watch.id))],
     }
+    for part in hooks.member_export:
+        exported.update(part(member))
+    return exported
 
 
 def is_last_admin(member):
@@ -88,8 +87,6 @@ def is_last_admin(member):
 def delete_account(member):
     """Anonymize the member at their request; every session ends. Returns False for the last admin,
     whom the portal cannot lose."""
-    from moderation.models import Delivery, MailPreference, Notification
-
     if is_last_admin(member):
         return False
     former = f"former-{member.id}"
@@ -109,5 +106,5 @@ def delete_account(member):
     db.session.execute(update(AccountRequest).where(
         or_(AccountRequest.member_id == member.id, AccountRequest.email == old_email))
         .values(name="", email=f"{former}@deleted.invalid", message=""))
-    db.session.commit()
+    commit()
     return True

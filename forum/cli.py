@@ -6,6 +6,7 @@ from . import services
 from .extensions import db
 from .forms import email_refusal
 from .models import User
+from .notifications.outbox import commit
 
 
 def register(app):
@@ -61,7 +62,7 @@ def register(app):
                                                         User.email == email.lower())))
         if user is not None:
             user.role = "admin"
-            db.session.commit()
+            commit()
             click.echo(f"{user.username} is now an administrator.")
             return
         if len(password) < 12:

@@ -9,6 +9,7 @@ from . import services
 from .config import instance_secret
 from .extensions import db
 from .models import Category, ConductAcceptance, User
+from .notifications.outbox import commit
 from .seed import seed_portal
 
 DEMO_ACCOUNTS = [
@@ -107,7 +108,7 @@ def _accept_conduct_for(users):
     version = services.current_conduct()
     for user in users:
         db.session.add(ConductAcceptance(user_id=user.id, version_id=version.id))
-    db.session.commit()
+    commit()
 
 
 def _create_alumni(rng, password_hash):
@@ -126,7 +127,7 @@ def _create_alumni(rng, password_hash):
                 preferred_language=language,
             ))
     db.session.add_all(alumni)
-    db.session.commit()
+    commit()
     return alumni
 
 
@@ -146,7 +147,7 @@ def seed_demo():
                                 preferred_language=language, password_hash=password_hash))
         else:
             user.password_hash = password_hash
-    db.session.commit()
+    commit()
     if first_run:
         _seed_content()
     return password

@@ -52,16 +52,15 @@ def celery_init_app(app):
         broker_transport_options={"visibility_timeout": config["CELERY_VISIBILITY_TIMEOUT"],
                                   "socket_timeout": 2, "socket_connect_timeout": 2},
         broker_connection_timeout=2,
-        imports=["moderation.tasks"],
-        beat_schedule={
-            "sweep-outbox": {"task": "moderation.tasks.sweep_outbox",
-                             "schedule": config["MAIL_SWEEP_EVERY_SECONDS"]},
-            "send-digests": {"task": "moderation.tasks.send_digests", "schedule": 60.0},
-            "send-watch-digests": {"task": "moderation.tasks.send_watch_digests", "schedule": 60.0},
-            "flush-thread-views": {"task": "moderation.tasks.flush_thread_views", "schedule": 60.0},
-            "remind-stale-cases": {"task": "moderation.tasks.remind_stale_cases", "schedule": 3600.0},
-        },
     )
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def add_tasks(app, module, schedule=None):
+    """Have the worker import a module of tasks, and the beat run some of them: {task: seconds}."""
+    conf = app.extensions["celery"].conf
+    conf.imports = (*conf.imports, module)
+    conf.beat_schedule = {**conf.beat_schedule, **{f"{module}.{name}": {"task": f"{module}.{name}", "schedule": seconds}
+                                                   for name, seconds in (schedule or {}).items()}}

@@ -10,12 +10,15 @@ import json
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import insert, select, update
 
 from .extensions import db
 from .models import Invitation, User, utcnow
+from .notifications import kinds
+from .notifications.outbox import commit, queue_mail, queue_many
 from .roster import unique_username, username_base
 from .services import end_all_sessions, hash_password
 
@@ -49,8 +52,6 @@ def find(token):
 def invite(admin, members, resend=False):
     """Invite these members (already invited ones only if `resend`); returns how many were invited.
     Invitations and their e-mails are written in bulk: inviting all 70,000 alumni is a few statements."""
-    from moderation import mail  # the outbox and the worker are shared with the notifications
-
     config = current_app.config
     now = utcnow()
     members = [member for member in members if member.is_active and (resend or member.invited_at is None)]
@@ -67,14 +68,14 @@ def invite(admin, members, resend=False):
     this_run = select(Invitation.user_id, Invitation.id).where(Invitation.created_at == now,
                                                                Invitation.invited_by_id == admin.id)
     invitation_of = dict(db.session.execute(this_run).all())
-    mail.queue_many("invitation", [
+    queue_many("invitation", [
         (member_id, json.dumps({"invitation": invitation_of[member_id]}),
          now + timedelta(minutes=number // per_minute) if spread else None)
         for number, member_id in enumerate(member_ids)])
     # One statement, no per-object bookkeeping: the commit below expires the loaded members anyway.
     db.session.execute(update(User).where(User.id.in_(this_run.with_only_columns(Invitation.user_id)))
                        .values(invited_at=now).execution_options(synchronize_session=False))
-    mail.commit()
+    commit()
     return len(members)
 
 
@@ -129,7 +130,7 @@ def approve_request(admin, request):
     member = db.session.scalar(select(User).where(User.email == request.email))
     if member is not None:
         _decided(request, admin, "existing", member_id=member.id)
-        db.session.commit()
+        commit()
         return member, False
     member = User(username=_free_username(request.email), email=request.email, display_name=request.name[:80],
                   academy=request.academy, graduation_year=request.graduation_year,
@@ -143,8 +144,21 @@ def approve_request(admin, request):
 
 def reject_request(admin, request, reason):
     """Refuse the request; the requester is told why by e-mail, in the language they wrote in."""
-    from moderation import mail
     _decided(request, admin, "rejected", reason=reason)
-    mail.queue_mail(None, "request_rejected", payload=json.dumps(
+    queue_mail(None, "request_rejected", payload=json.dumps(
         {"to": request.email, "name": request.name, "language": request.language, "reason": reason}))
-    mail.commit()
+    commit()
+
+
+def _invitation_mail(delivery):
+    invitation = db.session.get(Invitation, delivery.payload["invitation"])
+    return {"link": url_for("auth.invitation", token=token_for(invitation), _external=True),
+            "expires_at": invitation.expires_at}
+
+
+# Mail that reaches people who cannot sign in yet, so nobody may switch it off.
+kinds.register("invitation", subject=_l("Your invitation to the ILEA Alumni Portal"), mandatory=True,
+               template="invitation", context=_invitation_mail)
+kinds.register("request_rejected", subject=_l("Your request for an account on the ILEA Alumni Portal"),
+               mandatory=True, template="request_rejected",
+               context=lambda delivery: {"reason": delivery.payload["reason"]})

@@ -4,11 +4,18 @@ Files are checked and stored by forum/uploads.py. A stored file is written befor
 committed and removed if the commit fails; a replaced or deleted resource's file is removed after
 the commit, so a failed transaction never leaves a row without its file.
 """
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from . import params, permissions, uploads
 from .extensions import db
 from .models import LANGUAGES, Category, Resource, utcnow
+from .notifications import kinds
+from .notifications.notices import notify
+from .notifications.outbox import commit
+from .watching import category_watchers
 
 PER_PAGE = 20
 
@@ -59,10 +66,8 @@ def _apply(resource, fields, checked):
 
 def _commit(new_file, old_file=None):
     """Commit (and send the announcement's e-mails); on failure the new file goes, the old one stays."""
-    from moderation import mail  # the outbox is shared with the notifications
-
     try:
-        mail.commit()
+        commit()
     except Exception:
         db.session.rollback()
         uploads.remove(new_file)
@@ -107,10 +112,17 @@ def delete(admin, resource):
 
 def _announce(admin, resource):
     """Notify the members who watch the resource's subject area (in-app, and by e-mail if they wish)."""
-    from moderation.services import notify
-
-    from .watching import category_watchers  # watching is its own module; imported when announcing
-
     watchers = [member for member in category_watchers(resource.subject_id) if member.id != admin.id]
     subject = db.session.get(Category, resource.subject_id)
     notify(watchers, "resource_published", resource_id=resource.id, title=resource.title, subject=subject.name)
+
+
+def describe(notification, external=False):
+    data = notification.data
+    subject_name = data["subject"]  # a category's name, translated
+    text = _("A new resource in %(subject)s: %(title)s", subject=_(subject_name), title=data["title"])
+    return {"text": text, "url": url_for("resources.resource", resource_id=data["resource_id"], _external=external)}
+
+
+kinds.register("resource_published", describe=describe, subject=_l("A new resource in the library"),
+               optional=_l("A new resource in a subject area I watch"))

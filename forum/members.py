@@ -2,7 +2,7 @@
 
 A filter is one query, so a page of the list costs the same few statements whatever it shows, and a
 bulk action applies to everything the filter matches, not only the page on screen. Role changes and
-ended sessions go to the moderation audit log (moderation owns it: imported where it is written).
+ended sessions go to the audit log (forum.audit).
 """
 import io
 import re
@@ -12,9 +12,9 @@ from sqlalchemy import String, and_, func, or_, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
-from werkzeug.exceptions import Forbidden
 
-from . import invitations, permissions, spreadsheets
+from . import hooks, invitations, permissions, spreadsheets
+from .audit import ModerationAction, log_action
 from .extensions import db
 from .forms import FIRST_GRADUATION_YEAR
 from .models import (
@@ -29,6 +29,7 @@ from .models import (
     User,
     utcnow,
 )
+from .notifications.outbox import commit
 from .roster import COLUMNS
 from .services import end_all_sessions
 
@@ -50,11 +51,6 @@ class MemberAdminError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
-
-
-def _ensure_admin(user):
-    if not permissions.is_admin(user):
-        raise Forbidden()
 
 
 # --- finding members ---------------------------------------------------------------------------
@@ -156,12 +152,10 @@ def describe_filters(filters):
 
 def member_page(member):
     """Everything the admins' page about a member shows, in a fixed number of queries."""
-    from moderation.models import ModerationAction, Penalty
-
     threads = select(func.count(Thread.id)).where(Thread.author_id == member.id).scalar_subquery()
     posts = select(func.count(Post.id)).where(Post.author_id == member.id).scalar_subquery()
     thread_count, post_count = db.session.execute(select(threads, posts)).one()
-    return {
+    page = {
         "invitation": db.session.scalar(select(Invitation).where(Invitation.user_id == member.id)
                                         .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(1)),
         "thread_count": thread_count,
@@ -174,14 +168,14 @@ def member_page(member):
             select(ModerationAction).where(ModerationAction.member_id == member.id)
             .options(joinedload(ModerationAction.actor))
             .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc()).limit(50)).all(),
-        "penalties": db.session.scalars(
-            select(Penalty).where(Penalty.member_id == member.id).options(joinedload(Penalty.created_by))
-            .order_by(Penalty.created_at.desc())).all(),
         "logins": db.session.scalars(
             select(LoginEvent).where(LoginEvent.user_id == member.id)
             .order_by(LoginEvent.created_at.desc(), LoginEvent.id.desc()).limit(20)).all(),
         "categories": db.session.scalars(select(Category).order_by(Category.position, Category.id)).all(),
     }
+    for part in hooks.member_page:
+        page.update(part(member))
+    return page
 
 
 BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"),
@@ -207,9 +201,7 @@ def _scope_text(role, category_ids, slugs):
 def change_role(admin, member, role, category_ids=(), note=""):
     """Make the member a member, a moderator (of these categories; none: all) or an admin, recorded
     in the audit log. Returns False when nothing changes."""
-    from moderation.services import log_action
-
-    _ensure_admin(admin)
+    permissions.require(permissions.is_admin(admin))
     if role not in ROLES:
         raise MemberAdminError(_l("Choose a role."))
     wanted = set(category_ids) if role == "moderator" else set()
@@ -239,22 +231,20 @@ def change_role(admin, member, role, category_ids=(), note=""):
     member.role = role
     change = f"{_scope_text(old_role, old_scopes, slugs)} → {_scope_text(role, wanted, slugs)}"
     log_action(admin, "role_changed", member=member, reason="\n".join(filter(None, (change, note.strip()))))
-    db.session.commit()
+    commit()
     return True
 
 
 def sign_out(admin, member):
     """End every session and remember-me cookie of the member; recorded in the audit log."""
-    from moderation.services import log_action
-
-    _ensure_admin(admin)
+    permissions.require(permissions.is_admin(admin))
     log_action(admin, "sessions_ended", member=member)
     end_all_sessions(member)  # commits the log row with the new token
 
 
 def invite_member(admin, member):
     """Send the member an invitation, or a new one; returns how many were sent (0 or 1)."""
-    _ensure_admin(admin)
+    permissions.require(permissions.is_admin(admin))
     if member.password_hash is not None:
         raise MemberAdminError(_l("This member has a password and signs in with it: no invitation is needed."))
     if not member.is_active:
@@ -282,7 +272,7 @@ def bulk_count(admin, action, filters):
 
 def bulk_invite(admin, filters):
     """Invite every matching member who was never invited; returns how many were."""
-    _ensure_admin(admin)
+    permissions.require(permissions.is_admin(admin))
     members = _invitable(filters).order_by(User.id)
     return invitations.invite(admin, db.session.scalars(members).all())
 
@@ -307,14 +297,12 @@ def _random_token_postgresql(element, compiler, **kw):
 
 def bulk_sign_out(admin, filters):
     """End every session of the matching members (but the admin's own) in one UPDATE; audited."""
-    from moderation.services import log_action
-
-    _ensure_admin(admin)
+    permissions.require(permissions.is_admin(admin))
     ids = _signed_out(filters, admin).with_only_columns(User.id)
     ended = db.session.execute(update(User).where(User.id.in_(ids)).values(session_token=random_token())
                                .execution_options(synchronize_session=False)).rowcount
     log_action(admin, "bulk_sessions_ended", reason=f"{ended} · {describe_filters(filters)}")
-    db.session.commit()
+    commit()
     return ended
 
 

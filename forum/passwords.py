@@ -7,12 +7,15 @@ nothing stored in the database can be turned into a working link.
 import hashlib
 import hmac
 
-from flask import current_app
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from .extensions import db
 from .models import User, new_session_token
+from .notifications import kinds
+from .notifications.outbox import commit, queue_mail
 from .services import hash_password
 
 SALT = "password-reset"
@@ -49,11 +52,10 @@ def find(token):
 def request_reset(email):
     """Mail a reset link to the active member with this e-mail; nothing happens for anyone else, and
     the visitor is told the same either way, so the form does not reveal who is a member."""
-    from moderation import mail
     member = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if member is not None and member.is_active:
-        mail.queue_mail(member, "password_reset")
-        mail.commit()
+        queue_mail(member, "password_reset")
+        commit()
 
 
 def reset(member, password):
@@ -63,6 +65,16 @@ def reset(member, password):
         else User.password_hash == member.password_hash
     changed = db.session.execute(update(User).where(User.id == member.id, unchanged).values(
         password_hash=hash_password(password), session_token=new_session_token())).rowcount
-    db.session.commit()
+    commit()
     db.session.refresh(member)
     return changed == 1
+
+
+def _reset_mail(delivery):
+    # The link is signed when the mail is written: it expires from then.
+    return {"hours": current_app.config["PASSWORD_RESET_HOURS"],
+            "link": url_for("auth.reset_password", token=token_for(delivery.recipient), _external=True)}
+
+
+kinds.register("password_reset", subject=_l("Choose a new password for the ILEA Alumni Portal"), mandatory=True,
+               template="password_reset", context=_reset_mail)

@@ -4,8 +4,14 @@ Moderators without a category scope moderate everywhere; scoped moderators only 
 categories (profile reports, which have no category, go to global moderators and admins).
 Nobody judges themselves or a rank above their own: a case, penalty or appeal about a member is
 for moderators; about a moderator, for admins; about an admin, for the other admins.
+
+Rules that lists apply in SQL have their SQL form next to the Python one (the `_sql` functions),
+and tests/forum/test_permissions_sql.py checks that both agree.
 """
 from flask import abort
+from sqlalchemy import false, or_, true
+
+from .models import Post, Thread
 
 
 def is_member(user):
@@ -42,6 +48,13 @@ def moderates_category(user, category_id):
     return not scopes or category_id in scopes
 
 
+def moderates_category_sql(user, category_id):
+    """moderates_category as a condition on a category id column."""
+    if is_admin(user) or (is_moderator(user) and not user.moderated_category_ids):
+        return true()
+    return category_id.in_(user.moderated_category_ids) if is_moderator(user) else false()
+
+
 def can_view_category(user, category):
     return is_member(user) and (not category.archived or is_moderator(user))
 
@@ -69,6 +82,14 @@ def can_view_thread(user, thread):
     if not can_view_category(user, thread.category):
         return False
     return not thread.hidden or thread.author_id == user.id or moderates_category(user, thread.category_id)
+
+
+def sees_hidden_sql(user):
+    """The hidden-thread and hidden-post parts of can_view_thread and can_view_post, as conditions on
+    rows joined to their thread: (thread condition, post condition)."""
+    moderated = moderates_category_sql(user, Thread.category_id)
+    return (or_(Thread.hidden.is_(False), Thread.author_id == user.id, moderated),
+            or_(Post.moderation_state.is_(None), Post.author_id == user.id, moderated))
 
 
 def can_edit_post(user, post):

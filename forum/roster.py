@@ -20,6 +20,7 @@ from . import spreadsheets
 from .extensions import db
 from .forms import FIRST_GRADUATION_YEAR, email_refusal
 from .models import ACADEMIES, LANGUAGES, User, new_session_token, utcnow
+from .notifications.outbox import commit
 
 COLUMNS = ("full_name", "email", "academy", "class_session", "graduation_year", "country", "agency",
            "preferred_language")
@@ -157,6 +158,6 @@ def import_roster(text, progress=None):
     for rows, statement in ((new_rows, insert(User)), (roster_facts, update(User)), (first_names, update(User))):
         for start in range(0, len(rows), BATCH):
             db.session.execute(statement, rows[start:start + BATCH])
-    db.session.commit()
+    commit()
     result.created, result.updated = len(new_rows), len(roster_facts)
     return result

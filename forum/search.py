@@ -152,9 +152,7 @@ def _visible_to(query, user, include_hidden):
     live = and_(Post.deleted_at.is_(None), Post.moderation_state.is_(None), Thread.hidden.is_(False))
     if not (include_hidden and permissions.is_moderator(user)):
         return query.where(live)
-    if permissions.is_admin(user) or not user.moderated_category_ids:
-        return query
-    return query.where(or_(live, Thread.category_id.in_(user.moderated_category_ids)))
+    return query.where(or_(live, permissions.moderates_category_sql(user, Thread.category_id)))
 
 
 def _matching(terms):

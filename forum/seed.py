@@ -8,6 +8,7 @@ from sqlalchemy import select
 from .extensions import db
 from .i18n import N_
 from .models import Category, ConductRule, ConductVersion
+from .notifications.outbox import commit
 
 CONDUCT_TITLE = N_("ILEA Global Alumni Portal – Code of Conduct")
 CONDUCT_INTRODUCTION = N_(
@@ -98,5 +99,5 @@ def seed_portal():
             db.session.add(Category(slug=slug, name=name, description=description, group=group,
                                     staff_only=staff_only, position=position))
             created.append(f"category {slug}")
-    db.session.commit()
+    commit()
     return created

@@ -5,10 +5,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, has_request_context, request
-from sqlalchemy import false, func, or_, select, true, tuple_, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
-from werkzeug.exceptions import Forbidden
 
 from . import markup, params, permissions, search, watching
 from .extensions import db
@@ -30,6 +29,7 @@ from .models import (
     new_session_token,
     utcnow,
 )
+from .notifications.outbox import commit
 
 _hasher = PasswordHasher()
 # Verifying against this when no account matches keeps the response time the same,
@@ -40,10 +40,6 @@ _DUMMY_HASH = _hasher.hash("no such account")
 class ConductNotAccepted(Exception):
     """The member must accept the current Code of Conduct first."""
 
-
-def _ensure(allowed):
-    if not allowed:
-        raise Forbidden()
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -102,13 +98,13 @@ def record_login_attempt(user, method, outcome):
     agent = request.user_agent.string[:255] if has_request_context() else None
     db.session.add(LoginEvent(user_id=user.id, method=method, outcome=outcome, user_agent=agent,
                               ip=request.remote_addr if has_request_context() else None))
-    db.session.commit()
+    commit()
 
 
 def end_all_sessions(user):
     """Invalidate every session and remember-me cookie of the member."""
     user.session_token = new_session_token()
-    db.session.commit()
+    commit()
 
 
 def create_member(username, email, password, display_name, role="member", **profile):
@@ -122,7 +118,7 @@ def create_member(username, email, password, display_name, role="member", **prof
         **profile,
     )
     db.session.add(user)
-    db.session.commit()
+    commit()
     return user
 
 
@@ -136,12 +132,12 @@ def update_profile(user, fields):
     user.bio_source = fields.get("bio") or ""
     user.bio_html = markup.render_markdown(user.bio_source)
     user.directory_hidden = bool(fields.get("directory_hidden"))
-    db.session.commit()
+    commit()
 
 
 def set_preferred_language(user, language):
     user.preferred_language = language
-    db.session.commit()
+    commit()
 
 
 def password_matches(user, password):
@@ -161,7 +157,7 @@ def change_password(user, current_password, new_password):
         return False
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
-    db.session.commit()
+    commit()
     return True
 
 
@@ -170,7 +166,7 @@ def file_account_request(name, email, academy, graduation_year, message, languag
     request = AccountRequest(name=name.strip(), email=email.strip().lower(), academy=academy or None,
                              graduation_year=graduation_year, message=message or "", language=language)
     db.session.add(request)
-    db.session.commit()
+    commit()
     return request
 
 
@@ -215,7 +211,7 @@ def accept_conduct(user, version_number):
         ConductAcceptance.user_id == user.id, ConductAcceptance.version_id == version.id))
     if exists is None:
         db.session.add(ConductAcceptance(user_id=user.id, version_id=version.id))
-        db.session.commit()
+        commit()
     return True
 
 
@@ -225,7 +221,7 @@ def publish_conduct(admin, title, introduction, closing, wording):
     `wording` gives a (title, text) for each rule of the version in force, in order: the rules'
     codes carry over unchanged, since reports and cases cite them.
     """
-    _ensure(permissions.is_admin(admin))
+    permissions.require(permissions.is_admin(admin))
     current = current_conduct()
     if current is None or len(wording) != len(current.rules):
         raise ValueError("one (title, text) per rule of the version in force")
@@ -234,7 +230,7 @@ def publish_conduct(admin, title, introduction, closing, wording):
     version.rules = [ConductRule(code=rule.code, position=rule.position, title=rule_title, text=text)
                      for rule, (rule_title, text) in zip(current.rules, wording)]
     db.session.add(version)
-    db.session.commit()
+    commit()
     g.pop("conduct_version", None)
     return version
 
@@ -288,14 +284,14 @@ def _commit_once(author, submission, post):
             if first is None:
                 raise
             return first
-    db.session.commit()
+    commit()
     return post
 
 
 def create_thread(author, category, title, kind, body, language=None, submission=None):
     """Start a thread of the given kind with its opening post (whose language is the thread's);
     `submission`, the form's token, makes sending the same form twice start it once."""
-    _ensure(permissions.can_start_thread(author, category))
+    permissions.require(permissions.can_start_thread(author, category))
     require_conduct_accepted(author)
     if (earlier := _submitted_before(author, submission)) is not None:
         return earlier.thread
@@ -317,7 +313,7 @@ def create_thread(author, category, title, kind, body, language=None, submission
 def reply(author, thread, body, language=None, submission=None):
     """Add a reply to the thread; `submission`, the form's token, makes sending the same form twice
     reply once."""
-    _ensure(permissions.can_reply(author, thread))
+    permissions.require(permissions.can_reply(author, thread))
     require_conduct_accepted(author)
     if (earlier := _submitted_before(author, submission)) is not None:
         return earlier
@@ -330,7 +326,7 @@ def reply(author, thread, body, language=None, submission=None):
 
 def edit_post(editor, post, body, title=None, language=None):
     """Save a new revision of the post (and of the thread title, for an opening post)."""
-    _ensure(permissions.can_edit_post(editor, post))
+    permissions.require(permissions.can_edit_post(editor, post))
     require_conduct_accepted(editor)
     title = title.strip() if title and post.is_opening else None
     if language in LANGUAGES and language != post.language:
@@ -339,7 +335,7 @@ def edit_post(editor, post, body, title=None, language=None):
         if post.is_opening:
             post.thread.language = language
     if body == post.body_source and (title is None or title == post.thread.title):
-        db.session.commit()
+        commit()
         return post
     now = utcnow()
     post.body_source = body
@@ -353,29 +349,29 @@ def edit_post(editor, post, body, title=None, language=None):
                                 body_source=body, body_html=post.body_html, editor_id=editor.id,
                                 created_at=now))
     watching.announce_edit(post)
-    db.session.commit()
+    commit()
     return post
 
 
 def delete_post(user, post):
     """Soft-delete the author's own post: it leaves a placeholder, its history stays."""
-    _ensure(permissions.can_delete_post(user, post))
+    permissions.require(permissions.can_delete_post(user, post))
     post.deleted_at = utcnow()
     post.deleted_by_id = user.id
     if not post.is_opening:
         db.session.execute(update(Thread).where(Thread.id == post.thread_id)
                            .values(reply_count=Thread.reply_count - 1))
-    db.session.commit()
+    commit()
 
 
 def set_thread_flags(moderator, thread, pinned=None, locked=None):
     """Pin/unpin or lock/unlock a thread."""
-    _ensure(permissions.can_moderate_thread(moderator, thread))
+    permissions.require(permissions.can_moderate_thread(moderator, thread))
     if pinned is not None:
         thread.pinned = pinned
     if locked is not None:
         thread.locked = locked
-    db.session.commit()
+    commit()
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -467,11 +463,7 @@ def _listing(query, keys, filters, position, per_page):
 
 def _without_hidden(query, user):
     # Threads hidden by moderation leave the lists, except for the moderators who may open them.
-    if permissions.is_admin(user) or (permissions.is_moderator(user) and not user.moderated_category_ids):
-        return query
-    if permissions.is_moderator(user):
-        return query.where(or_(Thread.hidden.is_(False), Thread.category_id.in_(user.moderated_category_ids)))
-    return query.where(Thread.hidden.is_(False))
+    return query.where(or_(Thread.hidden.is_(False), permissions.moderates_category_sql(user, Thread.category_id)))
 
 
 def latest_threads(user, filters, position, per_page):
@@ -530,7 +522,7 @@ def category_moderators(category):
 
 def save_category(admin, category, fields, moderators=()):
     """Create (category=None) or update a category and the moderators scoped to it."""
-    _ensure(permissions.is_admin(admin))
+    permissions.require(permissions.is_admin(admin))
     if category is None:
         last = db.session.scalar(select(func.max(Category.position))) or 0
         category = Category(position=last + 1)
@@ -545,13 +537,13 @@ def save_category(admin, category, fields, moderators=()):
         db.session.add(CategoryModerator(user_id=user_id, category_id=category.id))
     for user_id in current.keys() - wanted:
         db.session.delete(current[user_id])
-    db.session.commit()
+    commit()
     return category
 
 
 def move_category(admin, category, direction):
     """Swap the category with its neighbour above (-1) or below (+1)."""
-    _ensure(permissions.is_admin(admin))
+    permissions.require(permissions.is_admin(admin))
     ordered = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
     index = ordered.index(category)
     other = index + direction
@@ -559,24 +551,15 @@ def move_category(admin, category, direction):
         ordered[index], ordered[other] = ordered[other], ordered[index]
         for position, item in enumerate(ordered, start=1):
             item.position = position
-        db.session.commit()
+        commit()
 
 
 def set_category_archived(admin, category, archived):
     """Archive (read-only, hidden from lists) or restore a category."""
-    _ensure(permissions.is_admin(admin))
+    permissions.require(permissions.is_admin(admin))
     category.archived = archived
-    db.session.commit()
+    commit()
 
-
-
-def _moderated_by(viewer):
-    """permissions.moderates_category as SQL, for rows joined to their thread."""
-    if permissions.is_admin(viewer) or (permissions.is_moderator(viewer) and not viewer.moderated_category_ids):
-        return true()
-    if permissions.is_moderator(viewer):
-        return Thread.category_id.in_(viewer.moderated_category_ids)
-    return false()
 
 
 def member_activity(viewer, member, page, per_page, threads_only=False):
@@ -584,7 +567,6 @@ def member_activity(viewer, member, page, per_page, threads_only=False):
     first, for their profile: only what the viewer may open (permissions.can_view_category,
     can_view_thread and can_view_post, as one query). Deleted posts are left out; a thread whose
     opening post was deleted stays listed, without it."""
-    moderated = _moderated_by(viewer)
     query = (select(Post).join(Post.thread).join(Thread.category).where(Post.author_id == member.id)
              .options(contains_eager(Post.thread).contains_eager(Thread.category))
              .order_by(Post.created_at.desc(), Post.id.desc()))
@@ -592,8 +574,7 @@ def member_activity(viewer, member, page, per_page, threads_only=False):
     if not permissions.is_moderator(viewer):
         query = query.where(Category.archived.is_(False))
     if viewer.id != member.id:  # authors see their own hidden posts and threads
-        query = query.where(or_(Thread.hidden.is_(False), Thread.author_id == viewer.id, moderated),
-                            or_(Post.moderation_state.is_(None), moderated))
+        query = query.where(*permissions.sees_hidden_sql(viewer))
     rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
     return Page(rows[:per_page], page, has_next=len(rows) > per_page)
 

@@ -2,7 +2,7 @@
 
 A view costs one HINCRBY, not a database write: an UPDATE per view would take the thread row's lock
 on every read of a popular thread and write a new row version each time. The beat task
-`moderation.tasks.flush_thread_views` moves the counts into threads.view_count, so lists show them
+`forum.tasks.flush_thread_views` moves the counts into threads.view_count, so lists show them
 at most a minute late. Without Redis (local use, tests) each view is one UPDATE: there is no other
 store shared by the processes there.
 """
@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, update
 
 from .extensions import db
 from .models import Thread
+from .notifications.outbox import commit
 
 PENDING = "portal:thread-views"
 FLUSHING = "portal:thread-views:flushing"  # taken by a flush; left over only if it died midway
@@ -37,7 +38,7 @@ def _add(counts):
         db.session.execute(update(threads).where(threads.c.id == bindparam("thread_id"))
                            .values(view_count=threads.c.view_count + bindparam("views")),
                            [{"thread_id": tid, "views": n} for tid, n in sorted(counts.items())])
-    db.session.commit()
+    commit()
 
 
 def record_view(thread_id):

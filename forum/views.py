@@ -10,6 +10,7 @@ from . import search as search_service
 from .extensions import db, limiter
 from .forms import EditPostForm, ReplyForm, ThreadForm
 from .models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
+from .notifications.models import Notification
 
 bp = Blueprint("forum", __name__)
 
@@ -88,8 +89,12 @@ def _publish(operation, success_message, url_for_result):
     return redirect(url_for_result(result))
 
 
-def _conduct_first():
-    flash(_("Please read and accept the Code of Conduct before you post."), "info")
+def conduct_gate(message=None):
+    """The Code of Conduct gate of posting and reporting: None once the member accepted the version
+    in force, else the way to accept it (and back here)."""
+    if services.has_accepted_current_conduct(current_user):
+        return None
+    flash(message or _("Please read and accept the Code of Conduct before you post."), "info")
     return redirect(url_for("auth.conduct", next=request.full_path))
 
 
@@ -121,8 +126,8 @@ def new_thread(slug):
     category = _category_or_404(slug)
     permissions.require(permissions.can_start_thread(current_user, category))
     form = ThreadForm()
-    if request.method == "GET" and not services.has_accepted_current_conduct(current_user):
-        return _conduct_first()
+    if request.method == "GET" and (gate := conduct_gate()):
+        return gate
     if form.validate_on_submit():
         done = _publish(lambda: services.create_thread(current_user, category, form.title.data,
                                                        form.kind.data, form.body.data, form.language.data,
@@ -156,8 +161,8 @@ def reply(thread_id):
     permissions.require(permissions.can_reply(current_user, thread))
     form = ReplyForm()
     if request.method == "GET":
-        if not services.has_accepted_current_conduct(current_user):
-            return _conduct_first()
+        if gate := conduct_gate():
+            return gate
         quoted = db.session.get(Post, params.int_arg("quote", 0))
         if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted \
                 and not quoted.is_hidden:
@@ -261,6 +266,24 @@ def watch_category(slug):
     """Watch, mute or stop watching a category."""
     category = _category_or_404(slug)
     return _set_watch(url_for("forum.category", slug=category.slug), category=category)
+
+
+@bp.route("/notifications/<id:notification_id>/watching", methods=["GET", "POST"])
+def notification_watching(notification_id):
+    """From a notification of a watched post: confirm, then mute its thread or stop watching (the
+    e-mail's link leads here; nothing changes on GET)."""
+    notification = db.get_or_404(Notification, notification_id)
+    if notification.user_id != current_user.id or notification.kind not in watching.KINDS:
+        abort(404)
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action not in ("mute", "unwatch"):
+            abort(400)
+        watching.apply_from_notification(current_user, notification, action)
+        flash(watch_message("muted" if action == "mute" else None), "success")
+        return redirect(url_for("notifications.index"))
+    return render_template("forum/notification_watching.html", notification=notification,
+                           notice=watching.describe(notification), target=watching.notice_target(notification))
 
 
 @bp.route("/search")

@@ -14,18 +14,22 @@ Rules, in one place:
 - E-mail: the notifications go into one digest per member at most every WATCH_DIGEST_MINUTES,
   never one mail per post (`send_watch_digests`, run by the beat like the moderators' digest).
 
-Notifications are made by moderation's `notify` (the only place); it is imported where used, as
-moderation builds on the forum and not the reverse.
+The kinds of notice made here, their words and their digest e-mail are registered with
+forum.notifications at the end of this module.
 """
 import re
 
-from flask import current_app, g
+from flask import current_app, g, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import permissions
 from .extensions import db
 from .models import WATCH_MODES, Category, Post, PostRevision, Thread, User, Watch
+from .notifications import kinds
+from .notifications.notices import digest_items, notify
+from .notifications.outbox import commit, send_digest
 
 # Kinds of notification made here; their e-mail goes into the watch digest.
 KINDS = ("reply", "new_thread", "mention")
@@ -71,7 +75,7 @@ def set_watch(user, mode, thread=None, category=None):
                              category_id=None if thread else category.id, mode=mode))
     else:
         watch.mode = mode
-    db.session.commit()
+    commit()
 
 
 def watch_new_thread(author, thread):
@@ -141,7 +145,6 @@ def announce_post(post):
         if member.is_active and _may_read(member, post):
             audience[modes[member.id][0]].append(member)
     kind = "new_thread" if post.is_opening else "reply"
-    from moderation.services import notify
     for via, members in audience.items():
         if members:
             notify(members, kind, post_id=post.id, thread_id=post.thread_id, via=via)
@@ -168,7 +171,6 @@ def _announce_mentions(post, usernames):
                if member.id != post.author_id and member.is_active and _may_read(member, post)
                and modes.get(member.id, (None, None))[1] != "muted"]
     if members:
-        from moderation.services import notify
         notify(members, "mention", post_id=post.id, thread_id=post.thread_id, via="mention")
     return {member.id for member in members}
 
@@ -221,7 +223,36 @@ def apply_from_notification(user, notification, action):
 def send_watch_digests():
     """One e-mail per member with their new watch notifications, at most once per interval; posts
     hidden since are left out (and checked again when the mail is written)."""
-    from moderation import mail
+    send_digest(KINDS, User.last_watch_digest_at, lambda user: current_app.config["WATCH_DIGEST_MINUTES"],
+                "watch_digest", keep=lambda notice: shown_post(notice) is not None)
 
-    mail.send_digest(KINDS, User.last_watch_digest_at, lambda user: current_app.config["WATCH_DIGEST_MINUTES"],
-                     "watch_digest", keep=lambda notice: shown_post(notice) is not None)
+
+# --- the kinds of notice -------------------------------------------------------------------------
+
+MESSAGES = {
+    "reply": _l("%(author)s replied in “%(title)s”."),
+    "new_thread": _l("%(author)s started “%(title)s”."),
+    "mention": _l("%(author)s mentioned you in “%(title)s”."),
+}
+UNAVAILABLE = _l("A post you were told about is no longer available.")
+
+
+def describe(notification, external=False):
+    """A watched post's notice names its thread and author, never its text, and only while the post
+    is visible: one hidden or removed since reads as no longer available. 'manage' leads to the page
+    to mute the thread or stop watching ('unwatch': whether there is something to stop watching)."""
+    manage = url_for("forum.notification_watching", notification_id=notification.id, _external=external)
+    unwatch = notification.kind != "mention"
+    post = shown_post(notification)
+    if post is None:
+        return {"text": UNAVAILABLE, "url": url_for("notifications.index", _external=external),
+                "manage": manage, "unwatch": unwatch}
+    text = MESSAGES[notification.kind] % {"author": post.author.display_name, "title": post.thread.title}
+    url = url_for("forum.post", post_id=post.id, _external=external)
+    return {"text": text, "url": url, "manage": manage, "unwatch": unwatch}
+
+
+for _kind in KINDS:
+    kinds.register(_kind, describe=describe, preload=preload, in_digest=True)
+kinds.register("watch_digest", subject=_l("New posts in threads you watch"), context=digest_items,
+               optional=_l("Digest of new posts in threads and categories I watch, and mentions of me"))

@@ -63,11 +63,3 @@ class AppealForm(PortalForm):
 class RemovalMessageForm(PortalForm):
     text = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)],
                          description=_l("Leave empty to use the portal's default message."))
-
-
-class MailSettingsForm(PortalForm):
-    """The per-kind e-mail switches are plain checkboxes named mail-<kind> in the template."""
-
-    digest_minutes = SelectField(_l("E-mail me new cases at most"), validators=[Optional()], choices=[
-        SelectChoice("15", _l("every 15 minutes")), SelectChoice("60", _l("every hour")),
-        SelectChoice("240", _l("every 4 hours")), SelectChoice("1440", _l("once a day"))])

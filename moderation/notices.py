@@ -1,4 +1,5 @@
-"""The words of moderation: notification texts and prepared removal messages.
+"""The words of moderation: its notification kinds (registered with forum.notifications), prepared
+removal messages, and the labels of actions and penalties.
 
 Notifications store a kind and data, not text, so each reader sees them in their own language.
 """
@@ -11,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 
 from forum.extensions import db
 from forum.i18n import N_
+from forum.notifications import kinds
+from forum.notifications.notices import digest_items
 from forum.services import current_conduct, per_request
-from forum.watching import KINDS as WATCH_KINDS
-from forum.watching import shown_post
 
 from .models import RemovalMessage
 
@@ -40,11 +41,6 @@ MESSAGES = {
     "reinstated": _l("Your membership of the portal is restored."),
     "appeal_decided:granted": _l("Your appeal was granted. %(reason)s"),
     "appeal_decided:upheld": _l("Your appeal was not granted: the decision stands. %(reason)s"),
-    "resource_published": _l("A new resource in %(subject)s: %(title)s"),
-    "reply": _l("%(author)s replied in “%(title)s”."),
-    "new_thread": _l("%(author)s started “%(title)s”."),
-    "mention": _l("%(author)s mentioned you in “%(title)s”."),
-    "watch_unavailable": _l("A post you were told about is no longer available."),
 }
 
 
@@ -57,56 +53,63 @@ def rule_title(code):
 
 
 def _url(notification, external):
-    kind, data = notification.kind, notification.data
-    if kind in WATCH_KINDS:
-        return url_for("forum.post", post_id=data["post_id"], _external=external)
+    kind = notification.kind
     if kind in ("new_case", "escalation", "dismissal_proposed", "stale_case"):
         return url_for("moderation.case", case_id=notification.case_id, _external=external)
     if kind == "appeal_filed":
         return url_for("moderation.appeals", _external=external)
     if kind == "report_reviewed":
         return url_for("moderation.my_reports", _external=external)
-    if kind == "resource_published":
-        return url_for("resources.resource", resource_id=data["resource_id"], _external=external)
     if kind == "content_restored":
-        return url_for("forum.post", post_id=data["post_id"], _external=external)
+        return url_for("forum.post", post_id=notification.data["post_id"], _external=external)
     return url_for("moderation.my_record", _external=external)
 
 
 def describe(notification, external=False):
-    """{'text', 'url'} of a notification, in the current language (absolute URL for e-mail)."""
-    if notification.kind in WATCH_KINDS:
-        return _describe_watch(notification, external)
+    """{'text', 'url'} of a moderation notice, in the current language (absolute URL for e-mail)."""
     data = notification.data
     key = notification.kind
     if key == "report_reviewed":
         key += ":" + data.get("state", "action_taken")
     elif key == "appeal_decided":
         key += ":granted" if data.get("granted") else ":upheld"
-    until, subject = data.get("until"), data.get("subject")
+    until = data.get("until")
     values = {
         "rule": rule_title(data.get("rule")),
         "reason": data.get("reason", ""),
         "note": data.get("note", ""),
         "until": format_datetime(datetime.fromisoformat(until), "medium") if until else "",
         "hours": data.get("hours", ""),
-        "title": data.get("title", ""),
-        "subject": _(subject) if subject else "",  # a category's name, translated
     }
     return {"text": MESSAGES[key] % values if key in MESSAGES else key, "url": _url(notification, external)}
 
 
-def _describe_watch(notification, external):
-    """A watched post's notice names its thread and author, never its text, and only while the post
-    is visible: one hidden or removed since reads as no longer available. 'manage' leads to the page
-    to stop watching or mute."""
-    manage = url_for("moderation.notification_watching", notification_id=notification.id, _external=external)
-    post = shown_post(notification)
-    if post is None:
-        return {"text": MESSAGES["watch_unavailable"],
-                "url": url_for("moderation.notifications", _external=external), "manage": manage}
-    text = MESSAGES[notification.kind] % {"author": post.author.display_name, "title": post.thread.title}
-    return {"text": text, "url": _url(notification, external), "manage": manage}
+# The kinds moderation sends: who may switch their e-mail off (labels on the settings page), and which
+# always reach the member, even one who can no longer sign in: notices about a penalty.
+for _kind, _fields in {
+    "new_case": dict(in_digest=True),  # moderators get new cases in digests, not one by one
+    "report_reviewed": dict(subject=_l("Your report was reviewed"), optional=_l("A report I filed was reviewed")),
+    "escalation": dict(subject=_l("A case was escalated"),
+                       optional=_l("A case was escalated to the administrators (administrators)")),
+    "dismissal_proposed": dict(subject=_l("A dismissal awaits your decision"),
+                               optional=_l("A dismissal awaits an administrator's decision (administrators)")),
+    "appeal_filed": dict(subject=_l("A member appealed a decision"),
+                         optional=_l("A member appealed a decision (moderators)")),
+    "stale_case": dict(subject=_l("A case is waiting for a decision"),
+                       optional=_l("A case has waited too long for a decision (moderators)")),
+    "content_restored": dict(subject=_l("Your post is visible again"), optional=_l("My post is visible again")),
+    "penalty_lifted": dict(subject=_l("A penalty was lifted"), optional=_l("A penalty on my record was lifted")),
+    "reinstated": dict(subject=_l("Your membership is restored"), optional=_l("My membership was restored")),
+    "content_removed": dict(subject=_l("Your post was removed"), mandatory=True),
+    "warning": dict(subject=_l("A formal warning"), mandatory=True),
+    "silence": dict(subject=_l("You are silenced on the portal"), mandatory=True),
+    "suspension": dict(subject=_l("Your account is suspended"), mandatory=True),
+    "dismissal": dict(subject=_l("You were dismissed from the portal"), mandatory=True),
+    "appeal_decided": dict(subject=_l("The decision on your appeal"), mandatory=True),
+}.items():
+    kinds.register(_kind, describe=describe, **_fields)
+kinds.register("digest", subject=_l("New cases in the moderation queue"), optional=_l("Digest of new cases (moderators)"),
+               context=digest_items)
 
 
 def _prepared_removal_messages(language):

@@ -9,33 +9,19 @@ from statistics import median
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from forum import permissions
+from forum import hooks, permissions
+from forum.accounts import iso_time
+from forum.audit import ModerationAction
 from forum.extensions import db
 from forum.models import Post, User
 
-from .models import (
-    Appeal,
-    Case,
-    CaseNote,
-    Delivery,
-    DismissalProposal,
-    ModerationAction,
-    Notification,
-    Penalty,
-    Report,
-)
+from .models import Appeal, Case, CaseNote, DismissalProposal, Penalty, Report
 
 
 def _visible(query, user):
     """Only the cases the moderator's scope covers, never those about the moderator themselves
     (the SQL form of permissions.can_view_case)."""
-    query = query.where(Case.member_id != user.id)
-    if permissions.is_admin(user):
-        return query
-    scopes = user.moderated_category_ids
-    if scopes:
-        return query.where(Case.category_id.in_(scopes))
-    return query
+    return query.where(Case.member_id != user.id, permissions.moderates_category_sql(user, Case.category_id))
 
 
 def queue(user, status, rule, category_id, academy, sort, page, per_page=25):
@@ -147,7 +133,7 @@ def audit_log(user, action, actor, member, rule, page, per_page=50):
     query = select(ModerationAction).order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
     if not permissions.is_admin(user) and user.moderated_category_ids:
         query = query.outerjoin(Case, ModerationAction.case_id == Case.id).where(
-            Case.category_id.in_(user.moderated_category_ids))
+            permissions.moderates_category_sql(user, Case.category_id))
     if action:
         query = query.where(ModerationAction.action == action)
     if rule:
@@ -168,17 +154,6 @@ def pending_appeals(user, page):
     return db.paginate(query, page=page, per_page=25, error_out=False)
 
 
-def notifications(user, page):
-    query = (select(Notification).where(Notification.user_id == user.id)
-             .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    return db.paginate(query, page=page, per_page=30, error_out=False)
-
-
-def unread_count(user):
-    return db.session.scalar(select(func.count(Notification.id))
-                             .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
-
-
 def statistics():
     """Cases per rule, academy and outcome, and the median days to a decision, by month."""
     per_rule = dict(db.session.execute(select(Report.rule_code, func.count(func.distinct(Report.case_id)))
@@ -194,10 +169,24 @@ def statistics():
     return {"per_rule": per_rule, "per_academy": per_academy, "per_outcome": per_outcome, "by_month": by_month}
 
 
-def delivery_overview(page):
-    """Deliveries per state, and the failed ones, newest first."""
-    counts = dict(db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
-    failed = db.paginate(select(Delivery).where(Delivery.status == "failed")
-                         .options(joinedload(Delivery.user)).order_by(Delivery.updated_at.desc()),
-                         page=page, per_page=50, error_out=False)
-    return counts, failed
+# --- moderation's part of the forum's member pages (forum.hooks) --------------------------------
+
+def member_penalties(member):
+    """The penalties on the admins' page about a member, newest first."""
+    return {"penalties": db.session.scalars(
+        select(Penalty).where(Penalty.member_id == member.id).options(joinedload(Penalty.created_by))
+        .order_by(Penalty.created_at.desc())).all()}
+
+
+def reports_filed(member):
+    """The reports the member filed, for their download of their data."""
+    return {"reports_filed": [
+        {"created_at": iso_time(created), "rule": rule, "comment": comment, "post_id": post_id,
+         "reported_title": title, "case_status": status}
+        for created, rule, comment, post_id, title, status in db.session.execute(
+            select(Report.created_at, Report.rule_code, Report.comment, Case.post_id, Report.snapshot_title,
+                   Case.status).join(Report.case).where(Report.reporter_id == member.id).order_by(Report.id))]}
+
+
+hooks.member_page.append(member_penalties)
+hooks.member_export.append(reports_filed)

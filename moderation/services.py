@@ -4,35 +4,23 @@ Each operation checks its rules, writes its audit-log row and notifications in t
 transaction, and commits once. Deciding a case is a conditional UPDATE, so when two
 moderators act at once exactly one decision applies.
 """
-import json
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import Forbidden
 
 from forum import permissions
+from forum.audit import log_action
 from forum.extensions import db
 from forum.models import Post, Thread, User, new_session_token, utcnow
+from forum.notifications.notices import notify
+from forum.notifications.outbox import commit, send_digest
 from forum.services import current_conduct, require_conduct_accepted
 
-from .mail import IN_DIGESTS, commit, queue_mail
-from .mail import OPTIONAL as OPTIONAL_MAIL
-from .models import (
-    Appeal,
-    Case,
-    CaseNote,
-    DismissalProposal,
-    MailPreference,
-    ModerationAction,
-    Notification,
-    Penalty,
-    RemovalMessage,
-    Report,
-)
+from .models import Appeal, Case, CaseNote, DismissalProposal, Penalty, RemovalMessage, Report
 
 # The escalation ladder the suspension form suggests from a member's earlier penalties.
 LADDER = ("warning", 1, 3, 7, 30, "dismissal")
@@ -62,47 +50,17 @@ class CaseAlreadyDecided(ModerationError):
         super().__init__(_l("This case was already resolved by %(name)s.", name=name))
 
 
-def _ensure(allowed):
-    if not allowed:
-        raise Forbidden()
-
 
 def _ensure_authority(actor, member):
     """Refuse, saying why, to judge oneself or a member of equal or higher rank (forum.permissions)."""
-    _ensure(permissions.is_moderator(actor))
+    permissions.require(permissions.is_moderator(actor))
     if member.id == actor.id:
         raise ModerationError(NOT_ABOUT_YOURSELF)
     if not permissions.has_authority_over(actor, member):
         raise ModerationError(ABOUT_A_MODERATOR)
 
 
-# --- the record: audit log and notifications ------------------------------------------------
-
-def log_action(actor, action, case=None, member=None, post=None, rule_code=None, reason=""):
-    """Append one row to the audit log (actor None means the portal itself)."""
-    db.session.add(ModerationAction(
-        actor_id=actor.id if actor else None, action=action, case_id=case.id if case else None,
-        member_id=member.id if member else None, post_id=post.id if post else None,
-        rule_code=rule_code, reason=reason or ""))
-
-
-def notify(recipients, kind, case=None, **data):
-    """Create one in-app notification per recipient, and its e-mail in the outbox: the only place
-    notifications are made. New cases, and posts in watched threads, are mailed in digests instead."""
-    payload = json.dumps(data, default=str, sort_keys=True)
-    users = {u.id: u for u in recipients}.values()
-    if kind in IN_DIGESTS:  # no mail of their own: one multi-row INSERT, however many watch a category
-        if users:
-            db.session.execute(insert(Notification), [
-                {"user_id": user.id, "kind": kind, "case_id": case.id if case else None, "data_json": payload}
-                for user in users])
-        return
-    for user in users:
-        notification = Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
-                                    data_json=payload)
-        db.session.add(notification)
-        queue_mail(user, kind, notification)
-
+# --- who is told ------------------------------------------------------------------------------
 
 def _moderators_for(case):
     """Moderators who may decide the case: those of its category (all global ones for profile
@@ -121,15 +79,6 @@ def _admins(*excluded):
             if u.id not in left_out]
 
 
-def mark_read(user, notification=None):
-    """Mark one of the member's notifications read, or all of them."""
-    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    if notification is not None:
-        query = query.where(Notification.id == notification.id)
-    db.session.execute(query.values(read_at=utcnow()))
-    commit()
-
-
 # --- reporting -------------------------------------------------------------------------------
 
 def _check_rule(rule_code):
@@ -140,7 +89,7 @@ def _check_rule(rule_code):
 
 def report_post(reporter, post, rule_code, comment):
     """File a report on a post, keeping a snapshot of it as it is now."""
-    _ensure(permissions.can_report_post(reporter, post))
+    permissions.require(permissions.can_report_post(reporter, post))
     snapshot = dict(snapshot_title=post.thread.title if post.is_opening else None,
                     snapshot_source=post.body_source, snapshot_html=post.body_html,
                     snapshot_revision=post.revision)
@@ -149,7 +98,7 @@ def report_post(reporter, post, rule_code, comment):
 
 def report_member(reporter, member, rule_code, comment):
     """File a report on a member's profile, keeping a snapshot of it."""
-    _ensure(permissions.can_report_member(reporter, member))
+    permissions.require(permissions.can_report_member(reporter, member))
     snapshot = dict(snapshot_title=member.display_name, snapshot_source=member.bio_source,
                     snapshot_html=member.bio_html)
     return _file_report(reporter, member, None, None, rule_code, comment, snapshot)
@@ -248,7 +197,7 @@ def report_state(case):
 
 def claim_case(moderator, case):
     """Take the case: others see who holds it."""
-    _ensure(permissions.can_view_case(moderator, case))
+    permissions.require(permissions.can_view_case(moderator, case))
     case.claimed_by_id, case.claimed_at = moderator.id, utcnow()
     log_action(moderator, "claim", case, member=case.member)
     commit()
@@ -256,7 +205,7 @@ def claim_case(moderator, case):
 
 def add_note(moderator, case, body):
     """Add an internal note to the case."""
-    _ensure(permissions.can_view_case(moderator, case))
+    permissions.require(permissions.can_view_case(moderator, case))
     db.session.add(CaseNote(case_id=case.id, author_id=moderator.id, body=body.strip()))
     log_action(moderator, "note", case, member=case.member)
     commit()
@@ -264,11 +213,11 @@ def add_note(moderator, case, body):
 
 def _decide(actor, case, outcome, reason):
     """Resolve the case if nobody has yet; otherwise say who did."""
-    _ensure(permissions.can_view_case(actor, case))
+    permissions.require(permissions.can_view_case(actor, case))
     if not case.is_open:
         raise CaseAlreadyDecided(case)
     _ensure_authority(actor, case.member)
-    _ensure(permissions.can_decide_case(actor, case))
+    permissions.require(permissions.can_decide_case(actor, case))
     now = utcnow()
     changed = db.session.execute(
         update(Case).where(Case.id == case.id, Case.status != "resolved")
@@ -357,7 +306,7 @@ def _penalise_case(moderator, case, kind, outcome, rule_code, reason, until, rem
 
 def escalate_case(moderator, case, note):
     """Hand the case to the admins with a note."""
-    _ensure(permissions.can_view_case(moderator, case))
+    permissions.require(permissions.can_view_case(moderator, case))
     if not case.is_open:
         raise CaseAlreadyDecided(case)
     changed = db.session.execute(update(Case).where(Case.id == case.id, Case.status == "open")
@@ -395,7 +344,7 @@ def suggest_penalty(member):
 def propose_dismissal(moderator, case, rule_code, reason, hide_content):
     """A moderator proposes dismissing the member; an admin other than them decides."""
     _check_rule(rule_code)
-    _ensure(permissions.can_view_case(moderator, case) and case.is_open)
+    permissions.require(permissions.can_view_case(moderator, case) and case.is_open)
     _ensure_authority(moderator, case.member)
     pending = db.session.scalar(select(DismissalProposal.id).where(
         DismissalProposal.case_id == case.id, DismissalProposal.status == "pending"))
@@ -412,7 +361,7 @@ def propose_dismissal(moderator, case, rule_code, reason, hide_content):
 def decide_dismissal(admin, proposal, confirm, reason):
     """Confirm or reject a proposed dismissal; never by the proposer."""
     case = db.session.get(Case, proposal.case_id)
-    _ensure(permissions.is_admin(admin))
+    permissions.require(permissions.is_admin(admin))
     if proposal.proposed_by_id == admin.id:
         raise ModerationError(OWN_PROPOSAL)
     _ensure_authority(admin, case.member)
@@ -451,7 +400,7 @@ def direct_dismissal_refusal(admin, case):
 def dismiss_member_directly(admin, case, rule_code, reason, hide_content):
     """An admin dismisses the member on an escalated case, recorded as a direct action."""
     _check_rule(rule_code)
-    _ensure(permissions.is_admin(admin) and case.status == "escalated")
+    permissions.require(permissions.is_admin(admin) and case.status == "escalated")
     refusal = direct_dismissal_refusal(admin, case)
     if refusal is not None:
         raise ModerationError(refusal)
@@ -485,7 +434,7 @@ def _hide_all_posts(member):
 
 def restore_content(moderator, post, reason):
     """Show a removed or hidden post again."""
-    _ensure(permissions.moderates_category(moderator, post.thread.category_id) and post.is_hidden)
+    permissions.require(permissions.moderates_category(moderator, post.thread.category_id) and post.is_hidden)
     _ensure_authority(moderator, post.author)
     _set_post_state(post, None)
     log_action(moderator, "restore_content", member=post.author, post=post, reason=reason)
@@ -497,7 +446,7 @@ def lift_penalty(moderator, penalty, reason):
     """End a silence or suspension early, or withdraw a warning."""
     member = penalty.member
     _ensure_authority(moderator, member)
-    _ensure(permissions.can_lift_penalty(moderator, penalty))
+    permissions.require(permissions.can_lift_penalty(moderator, penalty))
     penalty.lifted_at, penalty.lifted_by_id = utcnow(), moderator.id
     if penalty.kind == "silence":
         member.silenced_until = None
@@ -510,7 +459,7 @@ def lift_penalty(moderator, penalty, reason):
 
 def reinstate_member(admin, member, reason):
     """Undo a dismissal from the portal, and show the content it hid."""
-    _ensure(permissions.is_admin(admin) and member.is_dismissed)
+    permissions.require(permissions.is_admin(admin) and member.is_dismissed)
     _ensure_authority(admin, member)
     for penalty in db.session.scalars(select(Penalty).where(Penalty.member_id == member.id,
                                                             Penalty.kind == "dismissal",
@@ -542,7 +491,7 @@ def can_appeal(member, case):
 
 def file_appeal(member, case, text):
     """Appeal once against the decision on a case."""
-    _ensure(can_appeal(member, case))
+    permissions.require(can_appeal(member, case))
     db.session.add(Appeal(case_id=case.id, member_id=member.id, text=text.strip()))
     try:
         db.session.flush()
@@ -556,9 +505,9 @@ def file_appeal(member, case, text):
 
 def decide_appeal(moderator, appeal, grant, reason):
     """Uphold or grant an appeal; granting undoes the decision's effects."""
-    _ensure(permissions.can_view_case(moderator, appeal.case) or appeal.member_id == moderator.id)
+    permissions.require(permissions.can_view_case(moderator, appeal.case) or appeal.member_id == moderator.id)
     _ensure_authority(moderator, appeal.member)
-    _ensure(permissions.can_decide_appeal(moderator, appeal))
+    permissions.require(permissions.can_decide_appeal(moderator, appeal))
     changed = db.session.execute(
         update(Appeal).where(Appeal.id == appeal.id, Appeal.status == "pending")
         .values(status="granted" if grant else "upheld", decided_by_id=moderator.id,
@@ -593,7 +542,7 @@ def suspension_end(days=None, until=None):
 
 def save_removal_message(admin, rule_code, language, text):
     """Set the prepared removal message for a rule in one language (empty: back to the default)."""
-    _ensure(permissions.is_admin(admin))
+    permissions.require(permissions.is_admin(admin))
     _check_rule(rule_code)
     message = db.session.scalar(select(RemovalMessage).where(RemovalMessage.rule_code == rule_code,
                                                              RemovalMessage.language == language))
@@ -607,15 +556,30 @@ def save_removal_message(admin, rule_code, language, text):
     commit()
 
 
-def mailed_kinds(user):
-    """The optional notification kinds the member receives by e-mail."""
-    off = set(db.session.scalars(select(MailPreference.kind).where(MailPreference.user_id == user.id)))
-    return set(OPTIONAL_MAIL) - off
+# --- periodic work ---------------------------------------------------------------------------
+
+def send_digests():
+    """One e-mail per moderator with the new cases since their last digest, at most once per interval."""
+    send_digest(("new_case",), User.last_digest_at, lambda user: user.digest_minutes, "digest")
 
 
-def save_mail_settings(user, wanted, digest_minutes):
-    """Save which optional e-mails the member wants and the moderators' digest interval."""
-    db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
-    db.session.add_all(MailPreference(user_id=user.id, kind=kind) for kind in set(OPTIONAL_MAIL) - set(wanted))
-    user.digest_minutes = digest_minutes
-    commit()
+def remind_stale_cases():
+    """Remind moderators (admins for escalated cases) of cases undecided too long, once per interval."""
+    hours = current_app.config["STALE_CASE_HOURS"]
+    now = utcnow()
+    waited = now - timedelta(hours=hours)
+    cases = db.session.scalars(select(Case).where(
+        Case.status != "resolved", Case.first_reported_at < waited,
+        or_(Case.reminded_at.is_(None), Case.reminded_at < waited))).all()
+    reminded = 0
+    for case in cases:
+        # Conditional, so two overlapping runs remind once.
+        if not db.session.execute(update(Case).where(
+                Case.id == case.id, Case.reminded_at.is_(None) | (Case.reminded_at < waited))
+                .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount:
+            continue
+        recipients = _admins(case.member) if case.status == "escalated" else _moderators_for(case)
+        notify(recipients, "stale_case", case, hours=hours)
+        commit()
+        reminded += 1
+    return reminded

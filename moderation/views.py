@@ -1,4 +1,4 @@
-"""Moderation pages: reporting, the queue, cases and decisions, appeals, the log, notifications."""
+"""Moderation pages: reporting, the queue, cases and decisions, appeals, the log."""
 from datetime import datetime, time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -6,30 +6,28 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forum import permissions, watching
+from forum import permissions
 from forum.extensions import db, limiter
 from forum.models import Category, Post, User
 from forum.params import int_arg, page_arg
 from forum.services import (
     ConductNotAccepted,
     current_conduct,
-    has_accepted_current_conduct,
     member_from_record_token,
 )
-from forum.views import post_url, watch_message
+from forum.views import conduct_gate, post_url
 
-from . import mail, queries, services
+from . import queries, services
 from .forms import (
     AppealForm,
     CaseActionForm,
     DecisionForm,
-    MailSettingsForm,
     NoteForm,
     RemovalMessageForm,
     ReportForm,
 )
-from .models import Appeal, Case, Delivery, DismissalProposal, Notification, Penalty
-from .notices import describe, removal_message, template_helpers
+from .models import Appeal, Case, DismissalProposal, Penalty
+from .notices import removal_message, template_helpers
 
 bp = Blueprint("moderation", __name__)
 
@@ -48,14 +46,13 @@ def _reporter_key():
 
 @bp.app_context_processor
 def moderation_counts():
-    """Unread notifications for everyone, open cases for moderators: shown in the navigation."""
+    """Open cases for moderators: shown in the navigation."""
     def counts():
         if not current_user.is_authenticated:
             return {}
-        result = {"unread": queries.unread_count(current_user)}
-        if permissions.is_moderator(current_user):
-            result["open_cases"] = queries.open_case_count(current_user)
-        return result
+        if not permissions.is_moderator(current_user):
+            return {}
+        return {"open_cases": queries.open_case_count(current_user)}
     return {"moderation_counts": counts, **template_helpers()}
 
 
@@ -63,9 +60,8 @@ def moderation_counts():
 
 def _report(target_name, report, back_url):
     """The report form for a post or a profile, and filing the report."""
-    if not has_accepted_current_conduct(current_user):
-        flash(_("Please read and accept the Code of Conduct before you report."), "info")
-        return redirect(url_for("auth.conduct", next=request.full_path))
+    if gate := conduct_gate(_("Please read and accept the Code of Conduct before you report.")):
+        return gate
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -400,84 +396,3 @@ def edit_removal_message(rule, language):
         return _run(lambda: services.save_removal_message(current_user, rule, language, form.text.data),
                     _("The message is saved."), url_for(".removal_messages"))
     return render_template("moderation/removal_message.html", form=form, rule=rule, language=language)
-
-
-@bp.route("/account/notifications", methods=["GET", "POST"])
-def mail_settings():
-    """Which notifications the member receives by e-mail; moderators' digest interval."""
-    form = MailSettingsForm()
-    if request.method == "GET":
-        form.digest_minutes.data = str(current_user.digest_minutes)
-    if form.validate_on_submit():
-        chosen = {kind for kind in mail.OPTIONAL if request.form.get(f"mail-{kind}")}
-        digest = int(form.digest_minutes.data or current_user.digest_minutes)  # moderators only see it
-        services.save_mail_settings(current_user, chosen, digest)
-        flash(_("Your notification settings are saved."), "success")
-        return redirect(url_for(".mail_settings"))
-    return render_template("moderation/mail_settings.html", form=form, optional=mail.OPTIONAL,
-                           enabled=services.mailed_kinds(current_user))
-
-
-@bp.route("/admin/deliveries")
-def deliveries():
-    """E-mail delivery: counts by state and the failed deliveries, with a retry button."""
-    permissions.require(permissions.is_admin(current_user))
-    counts, failed = queries.delivery_overview(page_arg())
-    return render_template("moderation/deliveries.html", delivery_counts=counts, failed=failed)
-
-
-@bp.route("/admin/deliveries/<id:delivery_id>/retry", methods=["POST"])
-def retry_delivery(delivery_id):
-    """Send a failed delivery again."""
-    permissions.require(permissions.is_admin(current_user))
-    delivery = db.get_or_404(Delivery, delivery_id)
-    if delivery.status == "failed":
-        mail.retry_failed(delivery)
-        flash(_("The e-mail is queued again."), "success")
-    return redirect(url_for(".deliveries"))
-
-
-# --- notifications ---------------------------------------------------------------------------
-
-@bp.route("/notifications")
-def notifications():
-    """The member's notifications, newest first."""
-    items = queries.notifications(current_user, page_arg())
-    watching.preload(items.items)
-    return render_template("moderation/notifications.html", items=items, describe=describe,
-                           watch_kinds=watching.KINDS)
-
-
-@bp.route("/notifications/<id:notification_id>/open", methods=["POST"])
-def open_notification(notification_id):
-    """Mark a notification read and go to what it is about."""
-    notification = db.get_or_404(Notification, notification_id)
-    if notification.user_id != current_user.id:
-        abort(404)
-    services.mark_read(current_user, notification)
-    return redirect(describe(notification)["url"])
-
-
-@bp.route("/notifications/read", methods=["POST"])
-def mark_all_read():
-    """Mark every notification read."""
-    services.mark_read(current_user)
-    return redirect(url_for(".notifications"))
-
-
-@bp.route("/notifications/<id:notification_id>/watching", methods=["GET", "POST"])
-def notification_watching(notification_id):
-    """From a notification of a watched post: confirm, then mute its thread or stop watching (the
-    e-mail's link leads here; nothing changes on GET)."""
-    notification = db.get_or_404(Notification, notification_id)
-    if notification.user_id != current_user.id or notification.kind not in watching.KINDS:
-        abort(404)
-    if request.method == "POST":
-        action = request.form.get("action")
-        if action not in ("mute", "unwatch"):
-            abort(400)
-        watching.apply_from_notification(current_user, notification, action)
-        flash(watch_message("muted" if action == "mute" else None), "success")
-        return redirect(url_for(".notifications"))
-    return render_template("moderation/notification_watching.html", notification=notification,
-                           notice=describe(notification), target=watching.notice_target(notification))

@@ -10,8 +10,9 @@ from forum import services as forum_services
 from forum import uploads
 from forum.extensions import db
 from forum.models import CategoryModerator, Resource, User, utcnow
+from forum.notifications.models import Notification
 from moderation import services
-from moderation.models import Appeal, Case, DismissalProposal, Notification, Penalty
+from moderation.models import Appeal, Case, DismissalProposal, Penalty
 from tests.conftest import built_once, category, session_as, start_thread
 
 REASON = {"reason": "Reason given for the record."}

@@ -20,12 +20,12 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from itsdangerous import URLSafeTimedSerializer
 
-from forum import create_app
 from forum.extensions import db, limiter, login_manager
 from forum.models import Category, ConductAcceptance, Post, User
 from forum.seed import seed_portal
 from forum.services import create_thread, current_conduct, hash_password
 from tests import processes
+from wsgi import create_app
 
 # Shared fixtures: mail and real processes (mailbox, redis_server, worker...), the access world, the IGN's
 # OpenID provider.

@@ -9,14 +9,14 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from forum import create_app
 from forum.extensions import db
 from forum.i18n import babel_locale
 from forum.models import User
+from forum.notifications.models import Delivery
 from moderation import services
-from moderation.models import Delivery
 from tests.conftest import CsrfClient, start_thread, translated, unavailable
 from tests.processes import CeleryWorker, RedisServer, SmtpServer
+from wsgi import create_app
 
 PORTAL_URL = "http://portal.test"
 

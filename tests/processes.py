@@ -207,7 +207,7 @@ class CeleryWorker:
 
 
 class Gunicorn:
-    """`gunicorn wsgi:app` with several workers on a free port, configured by environment variables."""
+    """`gunicorn 'wsgi:create_app()'` with several workers on a free port, configured by environment variables."""
 
     def __init__(self, env, log_path, workers=2):
         self.env, self.log_path, self.workers = env, log_path, workers
@@ -225,7 +225,7 @@ class Gunicorn:
                 # --preload: the app is loaded before the fork, so every worker is ready at once.
                 [str(ROOT / ".venv" / "bin" / "gunicorn"), "--preload", "--workers", str(self.workers), "--bind",
                  f"127.0.0.1:{self.port}", "--access-logfile", "-", "--access-logformat", "access %(p)s %(m)s %(U)s %(s)s",
-                 "wsgi:app"],
+                 "wsgi:create_app()"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
         def listening():

@@ -4,8 +4,9 @@ import json
 from forum import services
 from forum.extensions import db
 from forum.models import LoginEvent, Post, User
+from forum.notifications.models import Notification
 from moderation import services as moderation
-from moderation.models import Case, Notification, Penalty, Report
+from moderation.models import Case, Penalty, Report
 from tests.conftest import PASSWORD, is_signed_in, page_text, signed_in, start_thread, unescaped_page_text, user_named
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from forum import invitations
 from forum.extensions import db
 from forum.models import Invitation, User, utcnow
+from forum.notifications.models import Delivery
 from forum.roster import import_roster
-from moderation.models import Delivery
 from tests.conftest import is_signed_in, login, page_text, translated, unescaped_page_text, user_named
 from tests.mail_fixtures import parts
 

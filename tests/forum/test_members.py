@@ -6,12 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from forum import invitations, members
+from forum.audit import ModerationAction, log_action
 from forum.extensions import db
 from forum.models import CategoryModerator, LoginEvent, User, utcnow
 from forum.roster import COLUMNS, import_roster
 from forum.services import reply
 from moderation import services as moderation
-from moderation.models import ModerationAction
 from tests.access import reported
 from tests.conftest import (
     PASSWORD,
@@ -149,7 +149,7 @@ def test_the_member_page_costs_the_same_queries_with_5_and_30_of_everything(app,
             reply(member, thread, f"Reply {n}")
             db.session.add(LoginEvent(user_id=member.id, method="password", outcome="ok", ip="10.0.0.1",
                                       user_agent=FIREFOX))
-            moderation.log_action(boss, "note", member=member, reason=f"Note {n}")
+            log_action(boss, "note", member=member, reason=f"Note {n}")
         db.session.commit()
         counts.append(measure(admin_client, f"/admin/members/{member.id}"))
     assert counts[0] == counts[1]

@@ -6,12 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from forum import services, watching
+from forum import services, tasks, watching
 from forum.extensions import db
 from forum.models import Post, Thread, User, Watch, utcnow
+from forum.notifications.models import Notification
 from moderation import services as moderation
-from moderation import tasks
-from moderation.models import Notification
 from tests.conftest import category, count_queries, page_text, signed_in, start_thread, unescaped_page_text
 from tests.mail_fixtures import PORTAL_URL, parts
 from tests.processes import wait_until

@@ -1,8 +1,9 @@
 """What moderators of one category see, and what the reported member never learns."""
 from forum import services as forum_services
 from forum.extensions import db
+from forum.notifications.models import Notification
 from moderation import services
-from moderation.models import Case, CaseNote, Notification
+from moderation.models import Case, CaseNote
 from tests.access import RULE_REASON, reported, scope
 from tests.conftest import category, nav_open_cases, signed_in, unescaped_page_text
 

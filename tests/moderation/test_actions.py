@@ -5,10 +5,12 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from forum import services as forum_services
+from forum.audit import ModerationAction
 from forum.extensions import db
 from forum.models import utcnow
+from forum.notifications.models import Notification
 from moderation import services
-from moderation.models import DismissalProposal, ModerationAction, Notification, Penalty, RemovalMessage
+from moderation.models import DismissalProposal, Penalty, RemovalMessage
 from tests.conftest import HOST, PASSWORD, page_text, signed_in, start_thread, unescaped_page_text, user_named
 
 REASON = "Insulted a colleague in front of the class"

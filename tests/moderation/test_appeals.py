@@ -5,9 +5,10 @@ import re
 
 import pytest
 
+from forum.audit import ModerationAction
 from forum.extensions import db
 from moderation import services
-from moderation.models import Appeal, DismissalProposal, ModerationAction, Penalty
+from moderation.models import Appeal, DismissalProposal, Penalty
 from tests.conftest import PASSWORD, page_text, signed_in, start_thread, user_named
 
 REASON = "Insulted a colleague"

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from forum.extensions import db
 from forum.models import utcnow
+from forum.notifications.models import Notification
 from moderation import services
-from moderation.models import Appeal, Case, Notification, Penalty
+from moderation.models import Appeal, Case, Penalty
 from tests.access import reported, scope
 from tests.conftest import nav_open_cases, signed_in, unescaped_page_text
 

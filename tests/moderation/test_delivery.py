@@ -17,8 +17,10 @@ from sqlalchemy import func, select, text, update
 
 from forum.extensions import db
 from forum.models import User, utcnow
-from moderation import mail, services, tasks
-from moderation.models import Case, Delivery, Notification
+from forum.notifications import notices, outbox
+from forum.notifications.models import Delivery, Notification
+from moderation import services
+from moderation.models import Case
 from tests.conftest import page_text, signed_in, start_thread
 from tests.mail_fixtures import (
     MAIL_SETTINGS,
@@ -128,7 +130,7 @@ def test_new_cases_reach_each_moderator_in_one_digest_per_interval(app, mailbox,
     first, second = reported_case(make_user, "author1"), reported_case(make_user, "author2")
     assert mailbox.messages == []  # nothing at once: new cases go into digests
 
-    mail.send_digests()
+    services.send_digests()
 
     for moderator in (hourly, quarterly):
         (digest,) = mailbox.to(moderator)
@@ -138,7 +140,7 @@ def test_new_cases_reach_each_moderator_in_one_digest_per_interval(app, mailbox,
         assert f'href="{case_url(second.id)}"' in html
 
     third = reported_case(make_user, "author3", reporter="reporter3")
-    mail.send_digests()
+    services.send_digests()
     assert len(mailbox.messages) == 2  # not again within either interval
 
     def digest_was(minutes_ago, *moderators):
@@ -147,16 +149,16 @@ def test_new_cases_reach_each_moderator_in_one_digest_per_interval(app, mailbox,
         db.session.commit()
 
     digest_was(20, hourly, quarterly)  # past mod2's quarter of an hour, not mod1's hour
-    mail.send_digests()
+    services.send_digests()
     assert len(mailbox.to(hourly)) == 1
     latest = mailbox.to(quarterly)[-1]
     assert len(mailbox.to(quarterly)) == 2
     assert case_url(third.id) in parts(latest)[0] and case_url(first.id) not in parts(latest)[0]
 
     digest_was(61, hourly)
-    mail.send_digests()
+    services.send_digests()
     assert len(mailbox.to(hourly)) == 2 and case_url(third.id) in parts(mailbox.to(hourly)[-1])[0]
-    mail.send_digests()
+    services.send_digests()
     assert len(mailbox.messages) == 4  # nothing new to tell anyone
 
 
@@ -164,44 +166,44 @@ def test_stale_cases_remind_moderators_then_admins_once_per_interval(app, mailbo
     moderator = make_user("mod", role="moderator")
     admin = make_user("boss", role="admin")
     case = reported_case(make_user)
-    assert mail.remind_stale_cases() == 0  # a fresh case is not stale
+    assert services.remind_stale_cases() == 0  # a fresh case is not stale
 
     def waited(hours, column):
         db.session.execute(update(Case).where(Case.id == case.id).values({column: utcnow() - timedelta(hours=hours)}))
         db.session.commit()
 
     waited(49, "first_reported_at")
-    assert mail.remind_stale_cases() == 1
+    assert services.remind_stale_cases() == 1
     (reminder,) = mailbox.to(moderator)
     assert reminder["Subject"] == "A case is waiting for a decision"
     assert case_url(case.id) in parts(reminder)[0] and "48 hours" in parts(reminder)[0]
     assert mailbox.to(admin) == []
 
-    assert mail.remind_stale_cases() == 0  # once per interval
+    assert services.remind_stale_cases() == 0  # once per interval
     waited(47, "reminded_at")
-    assert mail.remind_stale_cases() == 0
+    assert services.remind_stale_cases() == 0
     waited(49, "reminded_at")
-    assert mail.remind_stale_cases() == 1
+    assert services.remind_stale_cases() == 1
     assert len(mailbox.to(moderator)) == 2
 
     services.escalate_case(moderator, db.session.get(Case, case.id), "Over to you")
     assert [m["Subject"] for m in mailbox.to(admin)] == ["A case was escalated"]
     waited(49, "reminded_at")
-    assert mail.remind_stale_cases() == 1
+    assert services.remind_stale_cases() == 1
     assert [m["Subject"] for m in mailbox.to(admin)] == ["A case was escalated", "A case is waiting for a decision"]
     assert len(mailbox.to(moderator)) == 2  # the escalated case is the admins' now
 
 
 def test_admin_sees_delivery_counts(app, mailbox, make_user, admin_client):
     member = make_user("alice")
-    services.notify([member], "warning", None, rule="disrespect", reason="Mind your tone")
-    mail.commit()
+    notices.notify([member], "warning", None, rule="disrespect", reason="Mind your tone")
+    outbox.commit()
     blocked = Path(mailbox.folder).with_name("blocked")
     blocked.write_text("a file where the mail folder should be")
     app.config["MAIL_FILE_DIR"] = str(blocked)  # the mail folder cannot be written to
     app.config["MAIL_MAX_ATTEMPTS"] = 1
-    services.notify([member], "content_removed", None, rule="disrespect", reason="Rude", post_id=0)
-    mail.commit()
+    notices.notify([member], "content_removed", None, rule="disrespect", reason="Rude", post_id=0)
+    outbox.commit()
     assert sorted(row.status for row in delivery_rows()) == ["failed", "sent"]
 
     page = page_text(admin_client.get("/admin/deliveries"))
@@ -213,7 +215,7 @@ def test_admin_sees_delivery_counts(app, mailbox, make_user, admin_client):
 
 def committed_without_enqueue(member):
     """A warning committed by a process that died before handing its mail to the worker."""
-    services.notify([member], "warning", None, rule="disrespect", reason="Mind your tone")
+    notices.notify([member], "warning", None, rule="disrespect", reason="Mind your tone")
     db.session.commit()
     (delivery_id,) = db.session.info.pop("outbox")  # died here: nothing was queued
     return delivery_id
@@ -222,8 +224,8 @@ def committed_without_enqueue(member):
 def test_a_delivery_sent_twice_is_mailed_once(app, mailbox, member):
     delivery_id = committed_without_enqueue(member)
 
-    assert mail.send_delivery(delivery_id) == "sent"
-    assert mail.send_delivery(delivery_id) == "skipped"
+    assert outbox.send_delivery(delivery_id) == "sent"
+    assert outbox.send_delivery(delivery_id) == "skipped"
 
     assert len(mailbox.to(member)) == 1
     assert delivery(delivery_id).status == "sent" and delivery(delivery_id).attempts == 1
@@ -231,13 +233,13 @@ def test_a_delivery_sent_twice_is_mailed_once(app, mailbox, member):
 
 def test_the_sweep_sends_what_a_crash_left_in_the_outbox(app, mailbox, member):
     delivery_id = committed_without_enqueue(member)
-    assert tasks.sweep_outbox.delay().get() == 0  # not yet: it may still be on its way
+    assert outbox.sweep_outbox.delay().get() == 0  # not yet: it may still be on its way
 
     app.config["MAIL_SWEEP_AFTER_SECONDS"] = 0
-    assert tasks.sweep_outbox.delay().get() == 1
+    assert outbox.sweep_outbox.delay().get() == 1
 
     assert len(mailbox.to(member)) == 1 and delivery(delivery_id).status == "sent"
-    assert tasks.sweep_outbox.delay().get() == 0
+    assert outbox.sweep_outbox.delay().get() == 0
 
 
 @pytest.mark.postgresql_only
@@ -248,7 +250,7 @@ def test_two_tasks_sending_one_delivery_at_once_mail_it_once(app, mailbox, membe
     def send():
         with app.app_context():
             barrier.wait(timeout=10)
-            outcomes.append(mail.send_delivery(delivery_id))
+            outcomes.append(outbox.send_delivery(delivery_id))
 
     threads = [threading.Thread(target=send) for _ in range(2)]
     for thread in threads:
@@ -300,7 +302,7 @@ def test_overlapping_digest_runs_send_one_digest(app, mailbox, make_user):
     moderator = make_user("mod", role="moderator")
     reported_case(make_user)
 
-    run_overlapping(app, mail.send_digests)
+    run_overlapping(app, services.send_digests)
 
     assert len(mailbox.to(moderator)) == 1
 
@@ -311,7 +313,7 @@ def test_overlapping_reminder_runs_remind_once(app, mailbox, make_user):
     case = reported_case(make_user)
     db.session.execute(update(Case).where(Case.id == case.id).values(first_reported_at=utcnow() - timedelta(hours=49)))
 
-    run_overlapping(app, mail.remind_stale_cases)
+    run_overlapping(app, services.remind_stale_cases)
 
     assert len(mailbox.to(moderator)) == 1
 
@@ -323,7 +325,7 @@ def sweep_until(condition, timeout, what, every=1.0):
     """Tick the outbox sweep every `every` seconds, as celery beat would, until `condition` holds."""
     deadline = time.monotonic() + timeout
     while True:
-        tasks.sweep_outbox.delay()
+        outbox.sweep_outbox.delay()
         try:
             return wait_until(condition, every, what)
         except AssertionError:
@@ -335,7 +337,7 @@ def keep_sweeping(seconds, every=1.0):
     """Let beat tick a while longer: long enough for any lease to run out and a duplicate to show."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        tasks.sweep_outbox.delay()
+        outbox.sweep_outbox.delay()
         time.sleep(every)
 
 
@@ -445,8 +447,8 @@ def test_smtp_down_retries_until_it_returns_then_fails_and_an_admin_retries(port
     member = make_user("alice")
     smtp_server.stop()
 
-    services.notify([member], "warning", None, rule="disrespect", reason="First warning")
-    mail.commit()
+    notices.notify([member], "warning", None, rule="disrespect", reason="First warning")
+    outbox.commit()
     (first,) = delivery_rows()
     wait_until(lambda: delivery(first.id).attempts >= 2, 20, "a second attempt")
     assert delivery(first.id).status in ("pending", "sending")
@@ -456,8 +458,8 @@ def test_smtp_down_retries_until_it_returns_then_fails_and_an_admin_retries(port
     assert 2 <= delivery(first.id).attempts < MAIL_SETTINGS["MAIL_MAX_ATTEMPTS"]
 
     smtp_server.stop()
-    services.notify([member], "warning", None, rule="disrespect", reason="Second warning")
-    mail.commit()
+    notices.notify([member], "warning", None, rule="disrespect", reason="Second warning")
+    outbox.commit()
     (second,) = delivery_rows(Delivery.id != first.id)
     wait_until(lambda: delivery(second.id).status == "failed", 30, "the delivery to be marked failed")
     failed = delivery(second.id)
@@ -483,8 +485,8 @@ def test_smtp_refusing_for_a_while_is_retried(portal, worker, smtp_server, make_
     member = make_user("alice")
     smtp_server.refuse = "451 4.3.0 Try again later"
 
-    services.notify([member], "warning", None, rule="disrespect", reason="Mind your tone")
-    mail.commit()
+    notices.notify([member], "warning", None, rule="disrespect", reason="Mind your tone")
+    outbox.commit()
     (row,) = delivery_rows()
     wait_until(lambda: delivery(row.id).attempts >= 2, 20, "a second attempt")
     assert "451" in (delivery(row.id).last_error or "")
@@ -504,8 +506,8 @@ def test_retries_follow_the_backoff_while_beat_sweeps(portal, worker, smtp_serve
     schedule = mail_settings["MAIL_RETRY_BASE_SECONDS"] * (2 ** (mail_settings["MAIL_MAX_ATTEMPTS"] - 1) - 1)
     assert schedule > 12
 
-    services.notify([member], "warning", None, rule="disrespect", reason="Mind your tone")
-    mail.commit()
+    notices.notify([member], "warning", None, rule="disrespect", reason="Mind your tone")
+    outbox.commit()
     (row,) = delivery_rows()
     keep_sweeping(12)  # beat ticks meanwhile, as it does in production
 
@@ -524,8 +526,8 @@ def test_a_burst_of_notifications_is_delivered_completely_and_once(portal, worke
     members = db.session.scalars(select(User).where(User.username.like("member%"))).all()
 
     started = time.monotonic()
-    services.notify(members, "warning", None, rule="disrespect", reason="Read the Code of Conduct")
-    mail.commit()
+    notices.notify(members, "warning", None, rule="disrespect", reason="Read the Code of Conduct")
+    outbox.commit()
     queued = time.monotonic() - started
     wait_until(lambda: len(smtp_server.messages) >= BURST, 60, f"{BURST} mails")
     took = time.monotonic() - started

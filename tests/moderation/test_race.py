@@ -4,10 +4,12 @@ import threading
 
 import pytest
 
+from forum.audit import ModerationAction
 from forum.extensions import db
 from forum.models import Post, User
+from forum.notifications.models import Notification
 from moderation import services
-from moderation.models import Case, ModerationAction, Notification, Penalty, Report
+from moderation.models import Case, Penalty, Report
 from tests.conftest import page_text, signed_in, start_thread
 
 ROUNDS = 5

@@ -7,10 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from forum.audit import ModerationAction
 from forum.extensions import db
 from forum.models import utcnow
+from forum.notifications.models import Notification
 from moderation import services
-from moderation.models import Appeal, Case, DismissalProposal, ModerationAction, Notification, Penalty
+from moderation.models import Appeal, Case, DismissalProposal, Penalty
 from tests.conftest import page_text, signed_in, start_thread, user_named
 
 REASON = "Insulted a colleague"

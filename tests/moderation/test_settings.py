@@ -1,8 +1,9 @@
 """Admin settings of moderation: category moderators and prepared removal messages."""
 from forum.extensions import db
 from forum.models import CategoryModerator, Post
+from forum.notifications.models import Notification
 from moderation import services
-from moderation.models import Case, Notification
+from moderation.models import Case
 from tests.conftest import category, signed_in, start_thread
 
 

@@ -177,18 +177,18 @@ ROUTES = [
     ("moderation.edit_removal_message", "GET", "/moderation/removal-messages/disrespect/en", None, ADMINS_ONLY),
     ("moderation.edit_removal_message", "POST", "/moderation/removal-messages/disrespect/en", {"text": "Removed."},
      ADMINS_ACT),
-    ("moderation.notifications", "GET", "/notifications", None, roles(200)),
-    ("moderation.open_notification", "POST", "/notifications/{authors_notification}/open", {}, roles(404)),
-    ("moderation.mark_all_read", "POST", "/notifications/read", {}, roles(302)),
+    ("notifications.index", "GET", "/notifications", None, roles(200)),
+    ("notifications.open_notification", "POST", "/notifications/{authors_notification}/open", {}, roles(404)),
+    ("notifications.mark_all_read", "POST", "/notifications/read", {}, roles(302)),
     # Muting or unwatching from a notification: only one's own (the world's is the author's).
-    ("moderation.notification_watching", "GET", "/notifications/{authors_notification}/watching", None, roles(404)),
-    ("moderation.notification_watching", "POST", "/notifications/{authors_notification}/watching",
+    ("forum.notification_watching", "GET", "/notifications/{authors_notification}/watching", None, roles(404)),
+    ("forum.notification_watching", "POST", "/notifications/{authors_notification}/watching",
      {"action": "mute"}, roles(404)),
-    ("moderation.mail_settings", "GET", "/account/notifications", None, roles(200)),
-    ("moderation.mail_settings", "POST", "/account/notifications", {"mail-report_reviewed": "y"}, roles(302)),
-    ("moderation.deliveries", "GET", "/admin/deliveries", None, ADMINS_ONLY),
+    ("notifications.mail_settings", "GET", "/account/notifications", None, roles(200)),
+    ("notifications.mail_settings", "POST", "/account/notifications", {"mail-report_reviewed": "y"}, roles(302)),
+    ("notifications.deliveries", "GET", "/admin/deliveries", None, ADMINS_ONLY),
     # Authorization comes before the lookup: only an admin learns that delivery 999999 does not exist.
-    ("moderation.retry_delivery", "POST", "/admin/deliveries/999999/retry", {}, roles(403, admin=404)),
+    ("notifications.retry_delivery", "POST", "/admin/deliveries/999999/retry", {}, roles(403, admin=404)),
 ]
 
 

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from forum import create_app
 from tests.conftest import CsrfClient, portal_config
 from tests.mail_fixtures import sqlalchemy_url
 from tests.processes import Gunicorn
+from wsgi import create_app
 
 LIMIT = "3 per 5 minutes"
 

@@ -1,8 +1,9 @@
-"""E-mail for notifications: the outbox, rendering in the recipient's language, and sending.
+"""The e-mail outbox: queueing in the event's transaction, the one commit, claiming, rendering, sending.
 
 A `Delivery` row is written in the same transaction as the event; `commit()` then hands the new
 rows to the worker (or, with no broker configured, sends them in-process). Sending claims the
-row first, so a task run twice, or two tasks at once, send one mail.
+row first, so a task run twice, or two tasks at once, send one mail. What each kind of mail says
+is registered by the domains (kinds.py). The worker's tasks are at the end; each is safe to run twice.
 """
 import json
 import smtplib
@@ -12,64 +13,24 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, url_for
+from celery import shared_task
+from flask import current_app, render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, insert, or_, select, update
 
 from forum.extensions import db
 from forum.i18n import member_locale
 from forum.models import User, utcnow
 
-from .models import Case, Delivery, MailPreference, Notification
-
-# Notices about a penalty always reach the member, even one who can no longer sign in.
-MANDATORY = {"content_removed", "warning", "silence", "suspension", "dismissal", "appeal_decided",
-             "invitation", "request_rejected", "password_reset"}
-# What members may switch off; new cases reach moderators in digests instead of one by one.
-OPTIONAL = {
-    "report_reviewed": _l("A report I filed was reviewed"),
-    "escalation": _l("A case was escalated to the administrators (administrators)"),
-    "dismissal_proposed": _l("A dismissal awaits an administrator's decision (administrators)"),
-    "appeal_filed": _l("A member appealed a decision (moderators)"),
-    "stale_case": _l("A case has waited too long for a decision (moderators)"),
-    "content_restored": _l("My post is visible again"),
-    "penalty_lifted": _l("A penalty on my record was lifted"),
-    "reinstated": _l("My membership was restored"),
-    "digest": _l("Digest of new cases (moderators)"),
-    "resource_published": _l("A new resource in a subject area I watch"),
-    "watch_digest": _l("Digest of new posts in threads and categories I watch, and mentions of me"),
-}
-# Notifications mailed in digests (send_digests, forum.watching.send_watch_digests), never one by one.
-IN_DIGESTS = {"new_case", "reply", "new_thread", "mention"}
-SUBJECTS = {
-    "escalation": _l("A case was escalated"),
-    "dismissal_proposed": _l("A dismissal awaits your decision"),
-    "appeal_filed": _l("A member appealed a decision"),
-    "stale_case": _l("A case is waiting for a decision"),
-    "report_reviewed": _l("Your report was reviewed"),
-    "content_removed": _l("Your post was removed"),
-    "warning": _l("A formal warning"),
-    "silence": _l("You are silenced on the portal"),
-    "suspension": _l("Your account is suspended"),
-    "dismissal": _l("You were dismissed from the portal"),
-    "appeal_decided": _l("The decision on your appeal"),
-    "content_restored": _l("Your post is visible again"),
-    "penalty_lifted": _l("A penalty was lifted"),
-    "reinstated": _l("Your membership is restored"),
-    "digest": _l("New cases in the moderation queue"),
-    "watch_digest": _l("New posts in threads you watch"),
-    "invitation": _l("Your invitation to the ILEA Alumni Portal"),
-    "request_rejected": _l("Your request for an account on the ILEA Alumni Portal"),
-    "password_reset": _l("Choose a new password for the ILEA Alumni Portal"),
-    "resource_published": _l("A new resource in the library"),
-}
+from . import kinds
+from .models import Delivery, MailPreference, Notification
 
 
 def wants_mail(user, kind):
-    if kind in MANDATORY:
+    registered = kinds.get(kind)
+    if registered.mandatory:
         return True
-    return kind in OPTIONAL and db.session.scalar(select(MailPreference.id).where(
+    return registered.optional is not None and db.session.scalar(select(MailPreference.id).where(
         MailPreference.user_id == user.id, MailPreference.kind == kind)) is None
 
 
@@ -109,14 +70,14 @@ def queue_many(kind, deliveries):
 
 
 def commit():
-    """Commit the transaction, then hand its e-mails to the worker."""
-    db.session.commit()
+    """The one transaction boundary of a service: commit, then hand the transaction's e-mails to the
+    worker (only now are their rows visible to it)."""
+    db.session.commit()  # noqa: TID251 - the one place
     enqueue(db.session.info.pop("outbox", []))
 
 
 def enqueue(delivery_ids):
     """Queue deliveries; if the broker is down they wait for the sweep."""
-    from .tasks import deliver
     for delivery_id in delivery_ids:
         try:
             deliver.apply_async((delivery_id,), retry=False)
@@ -139,7 +100,7 @@ def claim(delivery_id):
             (Delivery.status == "sending") & (Delivery.claimed_at < abandoned)))
         .values(status="sending", claimed_at=now, updated_at=now, attempts=Delivery.attempts + 1)
     ).rowcount
-    db.session.commit()
+    commit()
     return claimed == 1
 
 
@@ -158,12 +119,12 @@ def send_delivery(delivery_id):
         delivery.updated_at = utcnow()
         backoff = config["MAIL_RETRY_BASE_SECONDS"] * 2 ** min(delivery.attempts - 1, 12)
         delivery.next_attempt_at = None if failed else delivery.updated_at + timedelta(seconds=backoff)
-        db.session.commit()
+        commit()
         current_app.logger.warning("delivery %s attempt %s failed: %s", delivery.id, delivery.attempts, error)
         return "failed" if failed else "retry"
     delivery.status, delivery.sent_at, delivery.updated_at, delivery.last_error = "sent", utcnow(), utcnow(), None
     delivery.next_attempt_at = None
-    db.session.commit()
+    commit()
     return "sent"
 
 
@@ -172,43 +133,21 @@ def seconds_until_next_attempt(delivery_id):
     return max((next_attempt - utcnow()).total_seconds(), 0) if next_attempt else 0
 
 
-def _invitation_context(invitation_id):
-    from forum import invitations
-    from forum.models import Invitation
-    invitation = db.session.get(Invitation, invitation_id)
-    return {"link": url_for("auth.invitation", token=invitations.token_for(invitation), _external=True),
-            "expires_at": invitation.expires_at}
-
-
 def render(delivery):
     """The e-mail for a delivery, in the recipient's language, with links back to the portal."""
-    from .notices import describe
     user = delivery.recipient
+    kind = kinds.get(delivery.kind)
     config = current_app.config
     with current_app.test_request_context(base_url=config["PORTAL_URL"]), member_locale(user):
-        template, context = "notification", dict(user=user, kind=delivery.kind, portal_url=config["PORTAL_URL"])
-        if delivery.kind == "invitation":
-            template = "invitation"
-            context.update(_invitation_context(delivery.payload["invitation"]))
-        elif delivery.kind == "password_reset":
-            from forum import passwords  # the link is signed when the mail is written: it expires from then
-            template, context["hours"] = "password_reset", config["PASSWORD_RESET_HOURS"]
-            context["link"] = url_for("auth.reset_password", token=passwords.token_for(user), _external=True)
-        elif delivery.kind == "request_rejected":
-            template, context["reason"] = "request_rejected", delivery.payload["reason"]
-        elif delivery.kind in ("digest", "watch_digest"):
-            notices = db.session.scalars(select(Notification).where(
-                Notification.id.in_(delivery.payload["notifications"])).order_by(Notification.created_at)).all()
-            if delivery.kind == "watch_digest":
-                from forum import watching
-                watching.preload(notices)
-            context["items"] = [describe(notice, external=True) for notice in notices]
+        context = dict(user=user, kind=delivery.kind, portal_url=config["PORTAL_URL"])
+        if kind.context is not None:
+            context.update(kind.context(delivery))
         else:
-            context["items"] = [describe(delivery.notification, external=True)]
+            context["items"] = [kinds.describe(delivery.notification, external=True)]
         message = EmailMessage()
-        message["Subject"] = str(SUBJECTS.get(delivery.kind, _("ILEA Alumni Portal")))
-        message.set_content(render_template(f"email/{template}.txt", **context))
-        message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+        message["Subject"] = str(kind.subject or _("ILEA Alumni Portal"))
+        message.set_content(render_template(f"email/{kind.template}.txt", **context))
+        message.add_alternative(render_template(f"email/{kind.template}.html", **context), subtype="html")
     message["From"] = config["MAIL_SENDER"]
     message["To"] = user.email
     message["Date"] = formatdate(localtime=False)
@@ -256,18 +195,13 @@ def retry_failed(delivery):
     commit()
 
 
-def send_digests():
-    """One e-mail per moderator with the new cases since their last digest, at most once per interval."""
-    send_digest(("new_case",), User.last_digest_at, lambda user: user.digest_minutes, "digest")
-
-
-def send_digest(kinds, stamp, minutes, mail_kind, keep=None):
+def send_digest(notice_kinds, stamp, minutes, mail_kind, keep=None):
     """One e-mail per active member with their notices of these kinds not yet in a digest, at most
     once per `minutes(member)`; `stamp` is the member's column of their last such digest, and `keep`
     leaves out notices no longer to be told (a post hidden since)."""
     now = utcnow()
     pending = db.session.execute(select(Notification.user_id, Notification.id).where(
-        Notification.kind.in_(kinds), Notification.digested_at.is_(None))).all()
+        Notification.kind.in_(notice_kinds), Notification.digested_at.is_(None))).all()
     by_user = {}
     for user_id, notification_id in pending:
         by_user.setdefault(user_id, []).append(notification_id)
@@ -290,23 +224,21 @@ def send_digest(kinds, stamp, minutes, mail_kind, keep=None):
         commit()
 
 
-def remind_stale_cases():
-    """Remind moderators (admins for escalated cases) of cases undecided too long, once per interval."""
-    from .services import _admins, _moderators_for, notify
-    now = utcnow()
-    waited = now - timedelta(hours=current_app.config["STALE_CASE_HOURS"])
-    cases = db.session.scalars(select(Case).where(
-        Case.status != "resolved", Case.first_reported_at < waited,
-        or_(Case.reminded_at.is_(None), Case.reminded_at < waited))).all()
-    reminded = 0
-    for case in cases:
-        # Conditional, so two overlapping runs remind once.
-        if not db.session.execute(update(Case).where(
-                Case.id == case.id, Case.reminded_at.is_(None) | (Case.reminded_at < waited))
-                .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount:
-            continue
-        recipients = _admins() if case.status == "escalated" else _moderators_for(case)
-        notify(recipients, "stale_case", case, hours=current_app.config["STALE_CASE_HOURS"])
-        commit()
-        reminded += 1
-    return reminded
+# --- the worker's tasks -----------------------------------------------------------------------
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def deliver(self, delivery_id):
+    """Send one e-mail; on an SMTP or network error, retry later with exponential backoff."""
+    outcome = send_delivery(delivery_id)
+    if outcome == "retry" and not self.app.conf.task_always_eager:
+        # The backoff lives on the delivery row, so a re-queue by the sweep does not restart it.
+        raise self.retry(countdown=seconds_until_next_attempt(delivery_id))
+    return outcome
+
+
+@shared_task
+def sweep_outbox():
+    """Re-queue deliveries left pending (broker down at commit) or abandoned by a lost worker."""
+    ids = stale_delivery_ids()
+    enqueue(ids)
+    return len(ids)

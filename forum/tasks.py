@@ -1,0 +1,16 @@
+"""Celery tasks of the forum: watchers' digests and the view counts. Each is safe to run twice."""
+from celery import shared_task
+
+from . import viewcounts, watching
+
+
+@shared_task
+def send_watch_digests():
+    """Members' digests of new posts in the threads and categories they watch."""
+    watching.send_watch_digests()
+
+
+@shared_task
+def flush_thread_views():
+    """Add the thread views counted in Redis to the database."""
+    return viewcounts.flush_views()
