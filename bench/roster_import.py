@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from forum import invitations, services  # noqa: E402
+from forum.accounts import invitations, services  # noqa: E402
+from forum.accounts.roster import COLUMNS, import_roster  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.models import ACADEMIES, LANGUAGES  # noqa: E402
-from forum.roster import COLUMNS, import_roster  # noqa: E402
 from wsgi import create_app  # noqa: E402
 
 FIRST = ["Maria", "Somchai", "Aminata", "João", "Kateryna", "Thabo", "An", "Daniel", "Luis", "Fatima", "Ivan"]

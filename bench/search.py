@@ -1,12 +1,12 @@
 """Time full-text search on PostgreSQL at scale: a generated forum of 1,000,000 posts in the five
-languages, then one-word searches (first page, as a member sees it) through forum.search.
+languages, then one-word searches (first page, as a member sees it) through forum.connect.search.
 
     .venv/bin/python bench/search.py [--posts 1000000] [--database postgresql://postgres@127.0.0.1:5432/bench_search]
     .venv/bin/python bench/search.py --skip-generate   # time again on the database already generated
 
 The database is created if missing, emptied and migrated: give it a database of its own. Posts are
 written with COPY; their search documents are built in the generator from the words it chose (what
-forum.search would index: the words, normalized, Thai written without spaces in the body), since
+forum.connect.search would index: the words, normalized, Thai written without spaces in the body), since
 segmenting a million generated Thai texts would only time PyThaiNLP. The words searched for are 10
 per language, from the most frequent to ones in a few dozen posts (Zipf-distributed vocabulary).
 """
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from forum import search  # noqa: E402
+from forum.connect import search  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.models import ACADEMIES, Category, Thread, User, utcnow  # noqa: E402
 from forum.seed import seed_portal  # noqa: E402

@@ -208,7 +208,8 @@ def build_blocks(job):
     """A share of one language's blocks: (kind, source, HTML without its final newline, search words), and
     (part 0) the thread titles with their search words."""
     seed, language, count, part, parts = job
-    from forum import markup, search
+    from forum import markup
+    from forum.connect import search
     rng = random.Random(f"{seed}-{language}-{part}")
     blocks = []
     for kind, share in zip(st.BLOCK_KINDS, st.BLOCK_SHARE):
@@ -881,8 +882,9 @@ def plan_moderation(rng, scale, forum, users, staff, scopes, now):
 
 def plan_watching(rng, scale, forum, users, launch, now):
     """Watches since the feature launched (authors watch their threads; a few members watch categories or
-    threads, some mute), the notices of posts since (forum/watching.py), and @mentions in some replies."""
-    from forum import markup, search
+    threads, some mute), the notices of posts since (forum/connect/watching.py), and @mentions in some replies."""
+    from forum import markup
+    from forum.connect import search
     watches, notices, mentions = [], [], {}
     active = [u["id"] for u in users if u["status"] == "active" and u["password_hash"]]
     may_hear = {u["id"] for u in users if u["status"] == "active" and u["password_hash"]
@@ -1051,7 +1053,7 @@ def write_moderation(connection, mod, forum, users, snapshots):
 def write_notifications(connection, notices, users, rng, now):
     """COPY the notifications (some read, digest kinds marked as digested up to the member's last digest)
     and, for the kinds mailed one by one, their e-mails in the outbox (sent; a few failed)."""
-    import forum.watching  # noqa: F401 - these register the kinds mailed in digests
+    import forum.connect.watching  # noqa: F401 - these register the kinds mailed in digests
     import moderation.notices  # noqa: F401
     from forum.notifications import kinds
     digest_kinds = {name for name, kind in kinds.KINDS.items() if kind.in_digest}
@@ -1087,8 +1089,9 @@ def write_notifications(connection, notices, users, rng, now):
 
 def check_samples(connection, forum, mentions, rng, count=40):
     """The composed HTML and search document of sampled posts (openings and mentions included) equal what
-    the app computes from their source: forum.markup.render_markdown, to_tsvector of forum.search.index_text."""
-    from forum import markup, search
+    the app computes from their source: forum.markup.render_markdown, to_tsvector of forum.connect.search.index_text."""
+    from forum import markup
+    from forum.connect import search
     samples = rng.sample(range(forum.n_posts), count) + [forum.t_first[rng.randrange(forum.n_threads)] for _ in range(10)]
     samples += list(mentions)[:10]
     for p in samples:
@@ -1202,7 +1205,7 @@ def main():
                                               for language in st.LANGUAGES for part in range(4)])
     with phases("schema: migrate, seed_portal"):
         reset_database(url)
-        from forum.services import hash_password
+        from forum.accounts.services import hash_password
         password_hash = hash_password(BENCH_PASSWORD)  # once, for every member who signed in
     with phases("text blocks (rendered once)"):
         text = Text(blocks.get())
@@ -1221,7 +1224,7 @@ def main():
         forum = Forum(rng, args.scale, now, start, users, staff, categories, text)
     with phases("plan moderation, watching"):
         mod = plan_moderation(rng, args.scale, forum, users, staff, scopes, now)
-        for u in users:  # deleted accounts, anonymized as forum.accounts.delete_account does
+        for u in users:  # deleted accounts, anonymized as forum.accounts.personal_data.delete_account does
             if u["deleted_at"]:
                 former = f"former-{u['id']}"
                 u.update(status="deleted", role="member", username=former, email=f"{former}@deleted.invalid",

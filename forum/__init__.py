@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import i18n, ign, params
-from .extensions import add_tasks, babel, celery_init_app, csrf, db, limiter, login_manager, migrate
+from forum import i18n, params
+from forum.accounts import ign
+from forum.extensions import add_tasks, babel, celery_init_app, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +36,7 @@ def init_app(app):
 
     app.before_request(_upload_limits)  # before CSRFProtect reads the form
     db.init_app(app)
-    from .search import include_object  # leaves SQLite's full-text tables out of autogenerate
+    from forum.connect.search import include_object  # leaves SQLite's full-text tables out of autogenerate
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      include_object=include_object)
     csrf.init_app(app)
@@ -47,8 +48,11 @@ def init_app(app):
     _init_login(app)
 
     app.url_map.converters["id"] = params.IdConverter  # before the blueprints' routes name it
-    from . import admin, auth, cli, profiles, resources, views
-    from .notifications import views as notification_views
+    from forum import admin, cli
+    from forum.accounts import auth
+    from forum.connect import profiles, resources
+    from forum.discussions import views
+    from forum.notifications import views as notification_views
     for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp, resources.bp, notification_views.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
@@ -61,7 +65,7 @@ def init_app(app):
 
 
 def _init_login(app):
-    from .models import User
+    from forum.models import User
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -123,9 +127,10 @@ def _register_error_pages(app):
 
 
 def _register_template_helpers(app):
-    from . import fragments, permissions
-    from .models import ACADEMIES, LANGUAGES, THREAD_KINDS
-    from .services import has_accepted_current_conduct
+    from forum import permissions
+    from forum.conduct import has_accepted_current_conduct
+    from forum.discussions import fragments
+    from forum.models import ACADEMIES, LANGUAGES, THREAD_KINDS
 
     def conduct_accepted():
         if "conduct_accepted" not in g:

@@ -19,11 +19,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from . import invitations, members, params, permissions, services
-from .extensions import db
-from .forms import CategoryForm, ConductForm, InviteForm, MemberRoleForm, RosterForm
-from .models import AccountRequest, Category, User
-from .roster import import_roster
+from forum import conduct as code_of_conduct
+from forum import params, permissions
+from forum.accounts import invitations, members
+from forum.accounts import services as account_services
+from forum.accounts.roster import import_roster
+from forum.discussions import services
+from forum.extensions import db
+from forum.forms import CategoryForm, ConductForm, InviteForm, MemberRoleForm, RosterForm
+from forum.models import AccountRequest, Category, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -45,7 +49,7 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         if form.member.data:
-            member = services.find_member(form.member.data)
+            member = account_services.find_member(form.member.data)
             if member is None:
                 form.member.errors.append(_("No member has this username or e-mail address."))
                 return render_template("admin/invitations.html", form=form, invitation_counts=invitations.counts())
@@ -192,13 +196,13 @@ def reject_request(request_id):
 @bp.route("/conduct", methods=["GET", "POST"])
 def conduct():
     """Publish a new version of the Code of Conduct; members are asked to accept it again."""
-    current = services.current_conduct()
+    current = code_of_conduct.current_conduct()
     if current is None:
         abort(404)
     form = ConductForm(obj=current)  # prefilled with the version in force, rules included
     if form.validate_on_submit() and len(form.rules) == len(current.rules):
         wording = [(entry.title.data, entry.text.data) for entry in form.rules]
-        version = services.publish_conduct(current_user, form.title.data, form.introduction.data,
+        version = code_of_conduct.publish_conduct(current_user, form.title.data, form.introduction.data,
                                            form.closing.data, wording)
         flash(_("Version %(number)s of the Code of Conduct is published.", number=version.number), "success")
         return redirect(url_for("auth.conduct"))

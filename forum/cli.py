@@ -2,11 +2,11 @@
 import click
 from sqlalchemy import or_, select
 
-from . import services
-from .extensions import db
-from .forms import email_refusal
-from .models import User
-from .notifications.outbox import commit
+from forum.accounts import services
+from forum.extensions import db
+from forum.forms import email_refusal
+from forum.models import User
+from forum.notifications.outbox import commit
 
 
 def register(app):
@@ -20,7 +20,7 @@ def register(app):
                   help="Where to write the rejected rows (default: ROSTER.errors.csv).")
     def import_command(roster, errors_path):
         """Import or update alumni from a roster CSV (see the README for the columns)."""
-        from .roster import import_roster
+        from forum.accounts.roster import import_roster
         with open(roster, encoding="utf-8-sig", newline="") as handle:
             text = handle.read()
         rows = max(text.count("\n") - 1, 0)
@@ -38,14 +38,14 @@ def register(app):
     @app.cli.command("seed-portal")
     def seed_portal_command():
         """Create the Code of Conduct and the categories (safe to repeat)."""
-        from .seed import seed_portal
+        from forum.seed import seed_portal
         created = seed_portal()
         click.echo("Created: " + ", ".join(created) if created else "Nothing to do: already seeded.")
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Create demo accounts and content once; print how to sign in."""
-        from .demo import DEMO_ACCOUNTS, seed_demo
+        from forum.demo import DEMO_ACCOUNTS, seed_demo
         password = seed_demo()
         click.echo(f"\nDemo accounts (password for all: {password})")
         for username, role, *_ in DEMO_ACCOUNTS:

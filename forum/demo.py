@@ -5,12 +5,14 @@ import secrets
 
 from sqlalchemy import select
 
-from . import services
-from .config import instance_secret
-from .extensions import db
-from .models import Category, ConductAcceptance, User
-from .notifications.outbox import commit
-from .seed import seed_portal
+from forum import conduct
+from forum.accounts import services as account_services
+from forum.config import instance_secret
+from forum.discussions import services
+from forum.extensions import db
+from forum.models import Category, ConductAcceptance, User
+from forum.notifications.outbox import commit
+from forum.seed import seed_portal
 
 DEMO_ACCOUNTS = [
     # username, role, display name, academy, country, agency, language
@@ -105,7 +107,7 @@ def demo_password():
 
 
 def _accept_conduct_for(users):
-    version = services.current_conduct()
+    version = conduct.current_conduct()
     for user in users:
         db.session.add(ConductAcceptance(user_id=user.id, version_id=version.id))
     commit()
@@ -135,7 +137,7 @@ def seed_demo():
     """Create demo accounts and content once; later runs only reset the demo passwords."""
     seed_portal()
     password = demo_password()
-    password_hash = services.hash_password(password)
+    password_hash = account_services.hash_password(password)
     existing = {u.username: u for u in db.session.scalars(
         select(User).where(User.username.in_([a[0] for a in DEMO_ACCOUNTS])))}
     first_run = not existing
@@ -155,7 +157,7 @@ def seed_demo():
 
 def _seed_content():
     rng = random.Random(1995)  # reproducible demo data
-    alumni = _create_alumni(rng, services.hash_password(secrets.token_urlsafe(16)))
+    alumni = _create_alumni(rng, account_services.hash_password(secrets.token_urlsafe(16)))
     staff = db.session.scalars(select(User).where(User.username.in_(["moderator", "admin", "member2",
                                                                      "member3"]))).all()
     _accept_conduct_for(alumni + staff)

@@ -35,10 +35,10 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .i18n import TIMEZONES, CatalogTranslations, current_language
-from .models import ACADEMIES, LANGUAGES, THREAD_KINDS
-from .params import coerce_id
-from .spreadsheets import FORMULA_START
+from forum.i18n import TIMEZONES, CatalogTranslations, current_language
+from forum.models import ACADEMIES, LANGUAGES, THREAD_KINDS
+from forum.params import coerce_id
+from forum.spreadsheets import FORMULA_START
 
 BODY_MAX = 20000
 FIRST_GRADUATION_YEAR = 1995  # ILEA Budapest opened in 1995
@@ -294,7 +294,7 @@ def _web_link(form, field):
 
 
 class ResourceForm(PortalForm):
-    """A resource of the library: a link or a file (checked by forum/uploads.py), a subject, a language."""
+    """A resource of the library: a link or a file (checked by forum/connect/uploads.py), a subject, a language."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])

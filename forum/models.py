@@ -13,7 +13,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
-from .extensions import db
+from forum.extensions import db
 
 ACADEMIES = {
     "budapest": _l("ILEA Budapest"),
@@ -52,7 +52,7 @@ def slugify(text):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    # The admins' member list (forum/members.py): its default order, and the filters that pick
+    # The admins' member list (forum/accounts/members.py): its default order, and the filters that pick
     # few of ~70,000 rows (an academy and year, a country, the staff, suspended or dismissed members).
     __table_args__ = (
         Index("ix_users_name", "display_name", "id"),
@@ -103,7 +103,7 @@ class User(UserMixin, db.Model):
     last_digest_at = db.Column(db.DateTime)
     # The member's choice to stay out of the alumni directory; their profile and posts stay readable.
     directory_hidden = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
-    # Activity in watched threads and categories reaches members by e-mail in digests (forum/watching.py).
+    # Activity in watched threads and categories reaches members by e-mail in digests (forum/connect/watching.py).
     last_watch_digest_at = db.Column(db.DateTime)
 
     # Loaded when asked (permissions ask for the signed-in member only, and only of moderators): a
@@ -296,7 +296,7 @@ class Post(db.Model):
     __table_args__ = (
         UniqueConstraint("thread_id", "number"),
         Index("ix_posts_author_created", "author_id", "created_at"),
-        # Full-text search (forum/search.py): PostgreSQL's GIN index; SQLite has an FTS5 table instead.
+        # Full-text search (forum/connect/search.py): PostgreSQL's GIN index; SQLite has an FTS5 table instead.
         Index("ix_posts_search_document", "search_document", postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
@@ -316,7 +316,7 @@ class Post(db.Model):
     # None, "pending" (hidden after enough reports, until a moderator decides), "removed"
     # (by a moderator) or "author_dismissed" (hidden with its dismissed author).
     moderation_state = db.Column(db.String(16))
-    # The words search finds the post by (forum/search.py): a tsvector on PostgreSQL, the words as
+    # The words search finds the post by (forum/connect/search.py): a tsvector on PostgreSQL, the words as
     # text on SQLite, indexed by the FTS5 table posts_fts. Set by the services on every write; deferred:
     # only the database reads it.
     search_document = db.deferred(db.Column(db.Text().with_variant(TSVECTOR(), "postgresql")))

@@ -11,7 +11,7 @@ and tests/forum/test_permissions_sql.py checks that both agree.
 from flask import abort
 from sqlalchemy import false, or_, true
 
-from .models import Post, Thread
+from forum.models import Post, Thread
 
 
 def is_member(user):

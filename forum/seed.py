@@ -5,10 +5,10 @@ and templates translate it on display (an admin's later wording simply shows as 
 """
 from sqlalchemy import select
 
-from .extensions import db
-from .i18n import N_
-from .models import Category, ConductRule, ConductVersion
-from .notifications.outbox import commit
+from forum.extensions import db
+from forum.i18n import N_
+from forum.models import Category, ConductRule, ConductVersion
+from forum.notifications.outbox import commit
 
 CONDUCT_TITLE = N_("ILEA Global Alumni Portal – Code of Conduct")
 CONDUCT_INTRODUCTION = N_(

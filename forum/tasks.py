@@ -1,7 +1,8 @@
 """Celery tasks of the forum: watchers' digests and the view counts. Each is safe to run twice."""
 from celery import shared_task
 
-from . import viewcounts, watching
+from forum.connect import watching
+from forum.discussions import viewcounts
 
 
 @shared_task

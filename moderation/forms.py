@@ -4,8 +4,8 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from forum.conduct import current_conduct
 from forum.forms import PortalForm
-from forum.services import current_conduct
 
 COMMENT_MAX = 1000
 DURATIONS = [("1", _l("1 day")), ("3", _l("3 days")), ("7", _l("7 days")), ("30", _l("30 days")),

@@ -10,11 +10,11 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from forum.conduct import current_conduct, per_request
 from forum.extensions import db
 from forum.i18n import N_
 from forum.notifications import kinds
 from forum.notifications.notices import digest_items
-from forum.services import current_conduct, per_request
 
 from .models import RemovalMessage
 

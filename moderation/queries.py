@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from forum import hooks, permissions
-from forum.accounts import iso_time
+from forum.accounts.personal_data import iso_time
 from forum.audit import ModerationAction
 from forum.extensions import db
 from forum.models import Post, User

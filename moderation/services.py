@@ -14,11 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from forum import permissions
 from forum.audit import log_action
+from forum.conduct import current_conduct, require_conduct_accepted
 from forum.extensions import db
 from forum.models import Post, Thread, User, new_session_token, utcnow
 from forum.notifications.notices import notify
 from forum.notifications.outbox import commit, send_digest
-from forum.services import current_conduct, require_conduct_accepted
 
 from .models import Appeal, Case, CaseNote, DismissalProposal, Penalty, RemovalMessage, Report
 

@@ -7,15 +7,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from forum import permissions
+from forum.accounts.services import member_from_record_token
+from forum.conduct import ConductNotAccepted, current_conduct
+from forum.discussions.views import conduct_gate, post_url
 from forum.extensions import db, limiter
 from forum.models import Category, Post, User
 from forum.params import int_arg, page_arg
-from forum.services import (
-    ConductNotAccepted,
-    current_conduct,
-    member_from_record_token,
-)
-from forum.views import conduct_gate, post_url
 
 from . import queries, services
 from .forms import (

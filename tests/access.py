@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from forum import services as forum_services
-from forum import uploads
+from forum.connect import uploads
+from forum.discussions import services as forum_services
 from forum.extensions import db
 from forum.models import CategoryModerator, Resource, User, utcnow
 from forum.notifications.models import Notification

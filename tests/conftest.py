@@ -20,10 +20,12 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from itsdangerous import URLSafeTimedSerializer
 
+from forum.accounts.services import hash_password
+from forum.conduct import current_conduct
+from forum.discussions.services import create_thread
 from forum.extensions import db, limiter, login_manager
 from forum.models import Category, ConductAcceptance, Post, User
 from forum.seed import seed_portal
-from forum.services import create_thread, current_conduct, hash_password
 from tests import processes
 from wsgi import create_app
 

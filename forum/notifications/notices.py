@@ -9,11 +9,10 @@ from sqlalchemy import delete, func, insert, select, update
 
 from forum.extensions import db
 from forum.models import utcnow
-
-from . import kinds
-from .kinds import describe, preload
-from .models import MailPreference, Notification
-from .outbox import commit, queue_mail
+from forum.notifications import kinds
+from forum.notifications.kinds import describe, preload
+from forum.notifications.models import MailPreference, Notification
+from forum.notifications.outbox import commit, queue_mail
 
 
 def notify(recipients, kind, case=None, **data):

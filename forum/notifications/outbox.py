@@ -21,9 +21,8 @@ from sqlalchemy import event, insert, or_, select, update
 from forum.extensions import db
 from forum.i18n import member_locale
 from forum.models import User, utcnow
-
-from . import kinds
-from .models import Delivery, MailPreference, Notification
+from forum.notifications import kinds
+from forum.notifications.models import Delivery, MailPreference, Notification
 
 
 def wants_mail(user, kind):

@@ -12,10 +12,9 @@ from wtforms.validators import Optional
 from forum import permissions
 from forum.extensions import db
 from forum.forms import PortalForm
+from forum.notifications import kinds, notices, outbox
+from forum.notifications.models import Delivery, Notification
 from forum.params import page_arg
-
-from . import kinds, notices, outbox
-from .models import Delivery, Notification
 
 bp = Blueprint("notifications", __name__)
 

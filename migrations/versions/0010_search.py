@@ -4,7 +4,7 @@ PostgreSQL: posts.search_document is a tsvector ('simple' configuration) with a 
 SQLite: posts.search_document holds the words as text, indexed by the FTS5 table posts_fts
 (external content: it stores only the index), kept in sync by triggers. A later batch migration that
 recreates the posts table on SQLite drops those triggers: it must create them again (SQLITE_TRIGGERS).
-Existing posts are indexed here, with the same code the services use (forum/search.py).
+Existing posts are indexed here, with the same code the services use (forum/connect/search.py).
 
 Revision ID: 0010
 Revises: 0009
@@ -37,7 +37,7 @@ SQLITE_TRIGGERS = (
 
 
 def _backfill(bind, postgres):
-    from forum.search import index_text
+    from forum.connect.search import index_text
 
     rows = sa.text("SELECT p.id, p.number, p.body_source, t.title FROM posts p JOIN threads t ON t.id = p.thread_id "
                    "WHERE p.id > :after ORDER BY p.id LIMIT 1000")

@@ -4,9 +4,9 @@ every XSS vector of the corpus viewed in the browser without any script running.
 import json
 from pathlib import Path
 
+from forum.discussions.services import reply
 from forum.extensions import db
 from forum.models import Post, Thread, User
-from forum.services import reply
 from moderation.models import Case
 from tests.browser.test_journeys import sign_in, speaks
 from tests.conftest import start_thread, translated

@@ -1,7 +1,7 @@
 """A member's own data: the JSON download, and deleting the account (anonymized, records kept)."""
 import json
 
-from forum import services
+from forum.discussions import services
 from forum.extensions import db
 from forum.models import LoginEvent, Post, User
 from forum.notifications.models import Notification

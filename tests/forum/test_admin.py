@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from forum import services
+from forum.discussions import services
 from forum.extensions import db
 from forum.models import Category, Thread
 from tests.conftest import page_text

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from forum import services
+from forum.discussions import services
 from forum.extensions import db
 from forum.models import ConductAcceptance, ConductRule, ConductVersion, Thread
 from tests.conftest import category, count_rows, page_text, signed_in

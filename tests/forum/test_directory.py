@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from forum.discussions.services import reply
 from forum.extensions import db
 from forum.models import Category, Post, Thread, User, utcnow
-from forum.services import reply
 from tests.conftest import PASSWORD, count_queries, page_text, signed_in, start_thread, unescaped_page_text, user_named
 
 PROFILE = {"display_name": "Alice Martin", "academy": "budapest", "preferred_language": "en", "timezone": "UTC"}

@@ -1,10 +1,10 @@
-"""Rendered fragments shared between readers (forum/fragments.py): never stale, never another's view."""
+"""Rendered fragments shared between readers (forum/discussions/fragments.py): never stale, never another's view."""
 import re
 from datetime import timedelta
 
 import pytest
 
-from forum import fragments, services
+from forum.discussions import fragments, services
 from forum.extensions import db
 from forum.models import Post, utcnow
 from tests.conftest import category, page_text, signed_in

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from forum import invitations
+from forum.accounts import invitations
 from forum.extensions import db
 from forum.models import Invitation, LoginEvent, utcnow
 from tests.conftest import HOST, is_signed_in, page_text, unescaped_page_text, user_named

@@ -3,11 +3,11 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from forum import invitations
+from forum.accounts import invitations
+from forum.accounts.roster import import_roster
 from forum.extensions import db
 from forum.models import Invitation, User, utcnow
 from forum.notifications.models import Delivery
-from forum.roster import import_roster
 from tests.conftest import is_signed_in, login, page_text, translated, unescaped_page_text, user_named
 from tests.mail_fixtures import parts
 

@@ -5,12 +5,12 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from forum import invitations, members
+from forum.accounts import invitations, members
+from forum.accounts.roster import COLUMNS, import_roster
 from forum.audit import ModerationAction, log_action
+from forum.discussions.services import reply
 from forum.extensions import db
 from forum.models import CategoryModerator, LoginEvent, User, utcnow
-from forum.roster import COLUMNS, import_roster
-from forum.services import reply
 from moderation import services as moderation
 from tests.access import reported
 from tests.conftest import (

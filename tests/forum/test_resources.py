@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from forum import uploads
+from forum.connect import uploads
+from forum.connect.resources import DOWNLOAD_CSP
 from forum.extensions import db
 from forum.models import Resource, Watch
 from forum.notifications.models import Delivery, Notification
-from forum.resources import DOWNLOAD_CSP
 from tests.conftest import category, page_text, signed_in, unescaped_page_text
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"

@@ -4,9 +4,9 @@ import io
 from datetime import date
 from pathlib import Path
 
+from forum.accounts.roster import COLUMNS, import_roster
 from forum.extensions import db
 from forum.models import User
-from forum.roster import COLUMNS, import_roster
 from tests.conftest import count_rows, page_text, unescaped_page_text, user_named
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "roster-sample.csv"

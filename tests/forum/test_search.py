@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from forum import services
+from forum.discussions import services
 from forum.extensions import db
 from forum.models import Category, Post, Thread
 from moderation.models import Case  # noqa: F401 (the moderation tables exist for the services)
@@ -213,9 +213,9 @@ def test_the_header_has_a_search_box_for_members(client, member_client):
 
 
 def test_a_long_thai_post_shows_the_part_around_the_match():
-    from forum import search as search_service
+    from forum.connect import search
 
     text = (THAI + " ") * 100 + "ตำรวจ" + (" " + THAI) * 100
-    snippet = search_service.highlight(text, search_service.search_terms("ตำรวจ"))
+    snippet = search.highlight(text, search.search_terms("ตำรวจ"))
     assert "<mark>ตำรวจ</mark>" in snippet
     assert snippet.startswith("…") and snippet.endswith("…") and len(snippet) < 300

@@ -3,7 +3,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from forum import config, search
+from forum import config
+from forum.connect import search
 from forum.demo import DEMO_ACCOUNTS
 from forum.extensions import db
 from forum.models import Category, ConductAcceptance, Post, Thread, User

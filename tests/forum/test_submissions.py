@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from forum import services
+from forum.discussions import services
 from forum.extensions import db
 from forum.models import Post, Thread
 from moderation.models import Report

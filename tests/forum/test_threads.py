@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from forum import services, viewcounts
+from forum.discussions import services, viewcounts
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread
 from tests.conftest import category, count_queries, page_text, signed_in, start_thread

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from forum import services, tasks, watching
+from forum import tasks
+from forum.connect import watching
+from forum.discussions import services
 from forum.extensions import db
 from forum.models import Post, Thread, User, Watch, utcnow
 from forum.notifications.models import Notification

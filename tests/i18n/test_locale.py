@@ -10,10 +10,10 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 
-from forum import library
+from forum.connect import library
+from forum.discussions.services import create_thread, reply
 from forum.extensions import db
 from forum.models import LANGUAGES, Post, Thread, User, utcnow
-from forum.services import create_thread, reply
 from moderation import services as moderation
 from moderation.models import Case
 from tests.conftest import HOST, category, login, page_text, signed_in, start_thread, translated, unescaped_page_text

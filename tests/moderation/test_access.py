@@ -1,5 +1,5 @@
 """What moderators of one category see, and what the reported member never learns."""
-from forum import services as forum_services
+from forum.discussions import services as forum_services
 from forum.extensions import db
 from forum.notifications.models import Notification
 from moderation import services

@@ -4,8 +4,8 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from forum import services as forum_services
 from forum.audit import ModerationAction
+from forum.discussions import services as forum_services
 from forum.extensions import db
 from forum.models import utcnow
 from forum.notifications.models import Notification

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from forum import services as forum_services
+from forum.discussions import services as forum_services
 from forum.extensions import db
 from forum.models import Category
 from moderation import services

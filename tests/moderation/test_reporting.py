@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from forum import services as forum_services
+from forum.discussions import services as forum_services
 from forum.extensions import db
 from forum.models import Post, utcnow
 from forum.seed import CONDUCT_RULES

@@ -68,7 +68,7 @@ def test_removal_messages_are_admin_only(moderator_client):
 
 
 def test_record_link_only_reaches_its_own_members_cases(app, make_user, moderator_client):
-    from forum.services import record_token
+    from forum.accounts.services import record_token
     alice, bob = make_user("alice2"), make_user("bob2")
     cases = {}
     for member in (alice, bob):

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import AnyConverter, IntegerConverter
 
+from forum.accounts.services import record_token
 from forum.extensions import db
 from forum.models import ConductAcceptance
 from forum.params import IdConverter
-from forum.services import record_token
 from moderation.models import Appeal
 from tests.conftest import page_text, user_named
 

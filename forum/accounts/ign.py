@@ -17,9 +17,9 @@ from joserfc.errors import JoseError
 from requests import RequestException
 from sqlalchemy import select, update
 
-from . import services
-from .extensions import db
-from .models import Invitation, User, utcnow
+from forum.accounts import services
+from forum.extensions import db
+from forum.models import Invitation, User, utcnow
 
 SCOPE = "openid email profile"
 # What can go wrong between us and the provider: its answers (OAuth errors, a missing or wrong

@@ -15,9 +15,9 @@ from datetime import timedelta
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
-from . import permissions
-from .i18n import RELATIVE_UNTIL_DAYS
-from .models import utcnow
+from forum import permissions
+from forum.i18n import RELATIVE_UNTIL_DAYS
+from forum.models import utcnow
 
 SIZE = 512  # fragments per worker process: a page of 20 long posts is ~60 KB
 _lock = threading.Lock()  # gthread workers share the store between threads

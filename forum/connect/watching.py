@@ -24,12 +24,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import permissions
-from .extensions import db
-from .models import WATCH_MODES, Category, Post, PostRevision, Thread, User, Watch
-from .notifications import kinds
-from .notifications.notices import digest_items, notify
-from .notifications.outbox import commit, send_digest
+from forum import permissions
+from forum.extensions import db
+from forum.models import WATCH_MODES, Category, Post, PostRevision, Thread, User, Watch
+from forum.notifications import kinds
+from forum.notifications.notices import digest_items, notify
+from forum.notifications.outbox import commit, send_digest
 
 # Kinds of notification made here; their e-mail goes into the watch digest.
 KINDS = ("reply", "new_thread", "mention")

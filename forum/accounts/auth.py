@@ -8,10 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from . import ign, invitations, params, passwords, services
-from .extensions import limiter
-from .forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm, ResetRequestForm
-from .i18n import current_language, member_locale
+from forum import conduct as code_of_conduct
+from forum import params
+from forum.accounts import ign, invitations, passwords, services
+from forum.extensions import limiter
+from forum.forms import AcceptConductForm, ContactForm, LoginForm, NewPasswordForm, ResetRequestForm
+from forum.i18n import current_language, member_locale
 
 bp = Blueprint("auth", __name__)
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -267,9 +269,9 @@ def logout():
 @bp.route("/conduct")
 def conduct():
     """The Code of Conduct in force, with an accept button for members who have not yet."""
-    version = services.current_conduct()
+    version = code_of_conduct.current_conduct()
     form = AcceptConductForm(version=version.number if version else "")
-    accepted = current_user.is_authenticated and services.has_accepted_current_conduct(current_user)
+    accepted = current_user.is_authenticated and code_of_conduct.has_accepted_current_conduct(current_user)
     return render_template("auth/conduct.html", version=version, form=form, accepted=accepted,
                            next=safe_next())
 
@@ -279,7 +281,7 @@ def conduct():
 def accept_conduct():
     """Record the member's acceptance of the version shown to them."""
     form = AcceptConductForm()
-    if form.validate_on_submit() and services.accept_conduct(current_user, params.to_int(form.version.data)):
+    if form.validate_on_submit() and code_of_conduct.accept_conduct(current_user, params.to_int(form.version.data)):
         flash(_("Thank you. You have accepted the Code of Conduct."), "success")
         return redirect(safe_next())
     flash(_("The Code of Conduct has changed since you opened it. Please read it again."), "error")

@@ -6,11 +6,14 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
-from . import accounts, params, services
-from . import directory as alumni
-from .extensions import db
-from .forms import DeleteAccountForm, PasswordForm, ProfileForm
-from .models import User
+from forum import params
+from forum.accounts import personal_data
+from forum.accounts import services as account_services
+from forum.connect import directory as alumni
+from forum.discussions import services
+from forum.extensions import db
+from forum.forms import DeleteAccountForm, PasswordForm, ProfileForm
+from forum.models import User
 
 bp = Blueprint("profiles", __name__)
 
@@ -46,7 +49,7 @@ def edit_profile():
     if request.method == "GET":
         form.bio.data = current_user.bio_source
     if form.validate_on_submit():
-        services.update_profile(current_user, form.data)
+        account_services.update_profile(current_user, form.data)
         refresh()  # the confirmation speaks the language just chosen
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("profiles.profile", username=current_user.username))
@@ -58,7 +61,7 @@ def change_password():
     """Change one's password; every other session of the member ends."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if services.change_password(current_user, form.current_password.data, form.new_password.data):
+        if account_services.change_password(current_user, form.current_password.data, form.new_password.data):
             # The token rotated: sign this browser in again with the new one so it stays signed in.
             remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
             login_user(current_user._get_current_object(), remember=remembered)
@@ -77,7 +80,7 @@ def my_data():
 @bp.route("/account/data.json")
 def export_data():
     """Everything the portal holds about the member, as a JSON file."""
-    body = json.dumps(accounts.export(current_user), ensure_ascii=False, indent=2)
+    body = json.dumps(personal_data.export(current_user), ensure_ascii=False, indent=2)
     return current_app.response_class(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="ilea-portal-{current_user.username}.json"'})
 
@@ -87,9 +90,9 @@ def delete_account():
     """Delete one's account after confirming with the password (when the member has one)."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        if current_user.password_hash and not services.password_matches(current_user, form.password.data or ""):
+        if current_user.password_hash and not account_services.password_matches(current_user, form.password.data or ""):
             form.password.errors.append(_("The password is not correct."))
-        elif not accounts.delete_account(current_user):
+        elif not personal_data.delete_account(current_user):
             flash(_("You are the portal's only administrator: appoint another one before deleting your account."),
                   "error")
         else:

@@ -1,35 +1,31 @@
-"""Forum operations. Each one checks its rules, changes state and commits one transaction."""
+"""Forum operations: threads and posts, the thread lists, categories. Each checks its rules, changes
+state and commits one transaction."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import g, has_request_context, request
 from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
-from . import markup, params, permissions, search, watching
-from .extensions import db
-from .models import (
+from forum import markup, params, permissions
+from forum.conduct import require_conduct_accepted
+from forum.connect import search, watching
+from forum.extensions import db
+from forum.models import (
     LANGUAGES,
     THREAD_KINDS,
     AccountRequest,
     Category,
     CategoryModerator,
-    ConductAcceptance,
-    ConductRule,
-    ConductVersion,
-    LoginEvent,
     Post,
     PostRevision,
     Submission,
     Thread,
     User,
-    new_session_token,
     utcnow,
 )
-from .notifications.outbox import commit
+from forum.notifications.outbox import commit
 
 _hasher = PasswordHasher()
 # Verifying against this when no account matches keeps the response time the same,
@@ -37,202 +33,6 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("no such account")
 
 
-class ConductNotAccepted(Exception):
-    """The member must accept the current Code of Conduct first."""
-
-
-
-# --- accounts -------------------------------------------------------------------------------
-
-def hash_password(password):
-    return _hasher.hash(password)
-
-
-def find_member(login):
-    """The member with this username or e-mail (either case), or None."""
-    login = (login or "").strip().lower()
-    return db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
-
-
-def authenticate(login, password):
-    """Return the member whose username or e-mail and password match, else None."""
-    user = find_member(login)
-    if not password_matches(user, password):
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return user
-
-
-def _record_token_serializer():
-    from flask import current_app
-    from itsdangerous import URLSafeTimedSerializer
-    return URLSafeTimedSerializer(current_app.secret_key, salt="member-record")
-
-
-def record_token(user):
-    """A short-lived link for a member who cannot sign in (suspended, dismissed) to read and
-    appeal the decisions about them; handed out only after their password was checked."""
-    return _record_token_serializer().dumps(user.id)
-
-
-def member_from_record_token(token, max_age=3600):
-    from itsdangerous import BadSignature
-    try:
-        user_id = _record_token_serializer().loads(token, max_age=max_age)
-    except BadSignature:
-        return None
-    return db.session.get(User, user_id)
-
-
-def record_login(user, method="password", language=None):
-    """Note a successful sign-in, with the language the visitor chose on the way in, if any."""
-    user.last_login_at = utcnow()
-    if language in LANGUAGES:
-        user.preferred_language = language
-    record_login_attempt(user, method, "ok")
-
-
-def record_login_attempt(user, method, outcome):
-    """Add a sign-in attempt on a known account to its login history (ok, failed or refused)."""
-    agent = request.user_agent.string[:255] if has_request_context() else None
-    db.session.add(LoginEvent(user_id=user.id, method=method, outcome=outcome, user_agent=agent,
-                              ip=request.remote_addr if has_request_context() else None))
-    commit()
-
-
-def end_all_sessions(user):
-    """Invalidate every session and remember-me cookie of the member."""
-    user.session_token = new_session_token()
-    commit()
-
-
-def create_member(username, email, password, display_name, role="member", **profile):
-    """Create an account (used by the CLI and demo seeding)."""
-    user = User(
-        username=username.strip().lower(),
-        email=email.strip().lower(),
-        password_hash=hash_password(password) if password else None,
-        display_name=display_name,
-        role=role,
-        **profile,
-    )
-    db.session.add(user)
-    commit()
-    return user
-
-
-def update_profile(user, fields):
-    """Save the member's own profile fields; the bio is stored sanitized beside its source."""
-    for name in ("academy", "class_session", "graduation_year", "country", "agency"):
-        setattr(user, name, fields.get(name) or None)
-    user.display_name = fields["display_name"].strip()
-    user.preferred_language = fields.get("preferred_language") or "en"
-    user.timezone = fields.get("timezone") or "UTC"
-    user.bio_source = fields.get("bio") or ""
-    user.bio_html = markup.render_markdown(user.bio_source)
-    user.directory_hidden = bool(fields.get("directory_hidden"))
-    commit()
-
-
-def set_preferred_language(user, language):
-    user.preferred_language = language
-    commit()
-
-
-def password_matches(user, password):
-    """Whether the password is the member's; as slow without a member or a password, so the time
-    taken reveals nothing."""
-    stored = user.password_hash if user is not None else None
-    try:
-        _hasher.verify(stored or _DUMMY_HASH, password or "")
-    except (VerificationError, InvalidHashError):
-        return False
-    return stored is not None
-
-
-def change_password(user, current_password, new_password):
-    """Set a new password after checking the current one; other sessions end."""
-    if not password_matches(user, current_password):
-        return False
-    user.password_hash = hash_password(new_password)
-    user.session_token = new_session_token()
-    commit()
-    return True
-
-
-def file_account_request(name, email, academy, graduation_year, message, language="en"):
-    """Record a request for an account from the public contact form (in the language it was filled in)."""
-    request = AccountRequest(name=name.strip(), email=email.strip().lower(), academy=academy or None,
-                             graduation_year=graduation_year, message=message or "", language=language)
-    db.session.add(request)
-    commit()
-    return request
-
-
-# --- Code of Conduct --------------------------------------------------------------------------
-
-def per_request(name, load):
-    """`load()` once per request, kept in `g` under `name`; outside a request (tests, tasks) every time."""
-    if not has_request_context():
-        return load()
-    if name not in g:
-        setattr(g, name, load())
-    return g.get(name)
-
-
-def current_conduct():
-    """The Code of Conduct version in force (the highest number) with its rules, or None before
-    seeding. Read once per request: the case page names rules in a dozen places."""
-    return per_request("conduct_version", lambda: db.session.scalar(
-        select(ConductVersion).options(selectinload(ConductVersion.rules))
-        .order_by(ConductVersion.number.desc()).limit(1)))
-
-
-def has_accepted_current_conduct(user):
-    """One query: true if the member accepted the version in force (or none is published yet)."""
-    current = select(ConductVersion.id).order_by(ConductVersion.number.desc()).limit(1).scalar_subquery()
-    accepted = select(ConductAcceptance.id).where(ConductAcceptance.user_id == user.id,
-                                                  ConductAcceptance.version_id == current)
-    return db.session.scalar(select(or_(~select(ConductVersion.id).exists(), accepted.exists())))
-
-
-def require_conduct_accepted(user):
-    if not has_accepted_current_conduct(user):
-        raise ConductNotAccepted()
-
-
-def accept_conduct(user, version_number):
-    """Record that the member accepted this version; only the version in force can be accepted."""
-    version = current_conduct()
-    if version is None or version.number != version_number:
-        return False
-    exists = db.session.scalar(select(ConductAcceptance.id).where(
-        ConductAcceptance.user_id == user.id, ConductAcceptance.version_id == version.id))
-    if exists is None:
-        db.session.add(ConductAcceptance(user_id=user.id, version_id=version.id))
-        commit()
-    return True
-
-
-def publish_conduct(admin, title, introduction, closing, wording):
-    """Publish a new version; every member is asked to accept it before posting again.
-
-    `wording` gives a (title, text) for each rule of the version in force, in order: the rules'
-    codes carry over unchanged, since reports and cases cite them.
-    """
-    permissions.require(permissions.is_admin(admin))
-    current = current_conduct()
-    if current is None or len(wording) != len(current.rules):
-        raise ValueError("one (title, text) per rule of the version in force")
-    version = ConductVersion(number=current.number + 1, title=title, introduction=introduction,
-                             closing=closing, published_by_id=admin.id)
-    version.rules = [ConductRule(code=rule.code, position=rule.position, title=rule_title, text=text)
-                     for rule, (rule_title, text) in zip(current.rules, wording)]
-    db.session.add(version)
-    commit()
-    g.pop("conduct_version", None)
-    return version
 
 
 # --- threads and posts -------------------------------------------------------------------------

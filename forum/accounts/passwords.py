@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from .extensions import db
-from .models import User, new_session_token
-from .notifications import kinds
-from .notifications.outbox import commit, queue_mail
-from .services import hash_password
+from forum.accounts.services import hash_password
+from forum.extensions import db
+from forum.models import User, new_session_token
+from forum.notifications import kinds
+from forum.notifications.outbox import commit, queue_mail
 
 SALT = "password-reset"
 

@@ -12,9 +12,9 @@ import redis
 from flask import current_app
 from sqlalchemy import bindparam, update
 
-from .extensions import db
-from .models import Thread
-from .notifications.outbox import commit
+from forum.extensions import db
+from forum.models import Thread
+from forum.notifications.outbox import commit
 
 PENDING = "portal:thread-views"
 FLUSHING = "portal:thread-views:flushing"  # taken by a flush; left over only if it died midway

@@ -15,12 +15,12 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import insert, select, update
 
-from .extensions import db
-from .models import Invitation, User, utcnow
-from .notifications import kinds
-from .notifications.outbox import commit, queue_mail, queue_many
-from .roster import unique_username, username_base
-from .services import end_all_sessions, hash_password
+from forum.accounts.roster import unique_username, username_base
+from forum.accounts.services import end_all_sessions, hash_password
+from forum.extensions import db
+from forum.models import Invitation, User, utcnow
+from forum.notifications import kinds
+from forum.notifications.outbox import commit, queue_mail, queue_many
 
 SALT = "invitation"
 

@@ -8,9 +8,9 @@ import re
 
 from sqlalchemy import func, or_, select, text
 
-from .extensions import db
-from .forms import FIRST_GRADUATION_YEAR
-from .models import ACADEMIES, DIRECTORY_LISTED, User
+from forum.extensions import db
+from forum.forms import FIRST_GRADUATION_YEAR
+from forum.models import ACADEMIES, DIRECTORY_LISTED, User
 
 PER_PAGE = 30
 

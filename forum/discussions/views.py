@@ -5,12 +5,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import markup, params, permissions, services, viewcounts, watching
-from . import search as search_service
-from .extensions import db, limiter
-from .forms import EditPostForm, ReplyForm, ThreadForm
-from .models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
-from .notifications.models import Notification
+from forum import conduct, markup, params, permissions
+from forum.connect import search as search_service
+from forum.connect import watching
+from forum.discussions import services, viewcounts
+from forum.extensions import db, limiter
+from forum.forms import EditPostForm, ReplyForm, ThreadForm
+from forum.models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
+from forum.notifications.models import Notification
 
 bp = Blueprint("forum", __name__)
 
@@ -82,7 +84,7 @@ def _publish(operation, success_message, url_for_result):
     """Run a posting service; if the Code of Conduct changed meanwhile, keep the form as typed."""
     try:
         result = operation()
-    except services.ConductNotAccepted:
+    except conduct.ConductNotAccepted:
         flash(_("The Code of Conduct has changed: accept it, then send your post again."), "error")
         return None
     flash(success_message, "success")
@@ -92,7 +94,7 @@ def _publish(operation, success_message, url_for_result):
 def conduct_gate(message=None):
     """The Code of Conduct gate of posting and reporting: None once the member accepted the version
     in force, else the way to accept it (and back here)."""
-    if services.has_accepted_current_conduct(current_user):
+    if conduct.has_accepted_current_conduct(current_user):
         return None
     flash(message or _("Please read and accept the Code of Conduct before you post."), "info")
     return redirect(url_for("auth.conduct", next=request.full_path))

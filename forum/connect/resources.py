@@ -3,10 +3,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import library, params, permissions, uploads
-from .extensions import db
-from .forms import ResourceForm
-from .models import Resource
+from forum import params, permissions
+from forum.connect import library, uploads
+from forum.extensions import db
+from forum.forms import ResourceForm
+from forum.models import Resource
 
 bp = Blueprint("resources", __name__)
 

@@ -16,11 +16,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
-from . import spreadsheets
-from .extensions import db
-from .forms import FIRST_GRADUATION_YEAR, email_refusal
-from .models import ACADEMIES, LANGUAGES, User, new_session_token, utcnow
-from .notifications.outbox import commit
+from forum import spreadsheets
+from forum.extensions import db
+from forum.forms import FIRST_GRADUATION_YEAR, email_refusal
+from forum.models import ACADEMIES, LANGUAGES, User, new_session_token, utcnow
+from forum.notifications.outbox import commit
 
 COLUMNS = ("full_name", "email", "academy", "class_session", "graduation_year", "country", "agency",
            "preferred_language")

@@ -13,11 +13,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
-from . import hooks, invitations, permissions, spreadsheets
-from .audit import ModerationAction, log_action
-from .extensions import db
-from .forms import FIRST_GRADUATION_YEAR
-from .models import (
+from forum import hooks, permissions, spreadsheets
+from forum.accounts import invitations
+from forum.accounts.roster import COLUMNS
+from forum.accounts.services import end_all_sessions
+from forum.audit import ModerationAction, log_action
+from forum.extensions import db
+from forum.forms import FIRST_GRADUATION_YEAR
+from forum.models import (
     ACADEMIES,
     ROLES,
     Category,
@@ -29,9 +32,7 @@ from .models import (
     User,
     utcnow,
 )
-from .notifications.outbox import commit
-from .roster import COLUMNS
-from .services import end_all_sessions
+from forum.notifications.outbox import commit
 
 PER_PAGE = 50
 ROLE_LABELS = {"member": _l("Member"), "moderator": _l("Moderator"), "admin": _l("Administrator")}
@@ -307,7 +308,7 @@ def bulk_sign_out(admin, filters):
 
 
 def export_csv(filters):
-    """The matching members as a roster (forum/roster.py COLUMNS): CSV text in chunks, to stream.
+    """The matching members as a roster (forum/accounts/roster.py COLUMNS): CSV text in chunks, to stream.
 
     Deleted accounts and members without an academy (staff accounts) are left out: a roster row
     needs an academy, and a deleted account is nobody's anymore. Text cells are kept from running as

@@ -6,9 +6,9 @@ the audit log) keep their rows and ids.
 """
 from sqlalchemy import delete, or_, select, update
 
-from . import hooks
-from .extensions import db
-from .models import (
+from forum import hooks
+from forum.extensions import db
+from forum.models import (
     AccountRequest,
     CategoryModerator,
     ConductAcceptance,
@@ -22,8 +22,8 @@ from .models import (
     new_session_token,
     utcnow,
 )
-from .notifications.models import Delivery, MailPreference, Notification
-from .notifications.outbox import commit
+from forum.notifications.models import Delivery, MailPreference, Notification
+from forum.notifications.outbox import commit
 
 
 def iso_time(value):

@@ -18,9 +18,9 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import contains_eager
 
-from . import markup, permissions
-from .extensions import db
-from .models import ACADEMIES, LANGUAGES, THREAD_KINDS, Category, Post, Thread, User
+from forum import markup, permissions
+from forum.extensions import db
+from forum.models import ACADEMIES, LANGUAGES, THREAD_KINDS, Category, Post, Thread, User
 
 MAX_QUERY_CHARS = 200  # longer input is cut: a search is a few words
 MAX_TERMS = 10

@@ -1,6 +1,6 @@
 """The resource library: admins publish links and files by subject area and language; members find them.
 
-Files are checked and stored by forum/uploads.py. A stored file is written before its row is
+Files are checked and stored by forum/connect/uploads.py. A stored file is written before its row is
 committed and removed if the commit fails; a replaced or deleted resource's file is removed after
 the commit, so a failed transaction never leaves a row without its file.
 """
@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from . import params, permissions, uploads
-from .extensions import db
-from .models import LANGUAGES, Category, Resource, utcnow
-from .notifications import kinds
-from .notifications.notices import notify
-from .notifications.outbox import commit
-from .watching import category_watchers
+from forum import params, permissions
+from forum.connect import uploads
+from forum.connect.watching import category_watchers
+from forum.extensions import db
+from forum.models import LANGUAGES, Category, Resource, utcnow
+from forum.notifications import kinds
+from forum.notifications.notices import notify
+from forum.notifications.outbox import commit
 
 PER_PAGE = 20
 

@@ -1,0 +1,2 @@
+"""Connecting alumni: profiles and the directory, search, watching and mentions, and the resource
+library with its uploads."""

@@ -1,0 +1,2 @@
+"""Discussions: categories, threads and posts, their pages and lists, cached post fragments and
+view counts."""
