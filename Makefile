@@ -34,8 +34,12 @@ run: $(VENV)/.runtime compile-translations
 test: $(VENV)/.test compile-translations
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# ruff (lint, import order, banned APIs), mypy on the services modules, and the import graph (no cycle,
+# nothing in forum/ importing moderation/).
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m tests.layout.graph --check
 
 # Extract every marked string into $(POT) (the tests extract into a temporary file to spot stale catalogs).
 POT ?= translations/messages.pot

@@ -1,5 +1,8 @@
 """The Code of Conduct: the version in force, a member's acceptance of it, publishing a new version."""
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from argon2 import PasswordHasher
 from flask import g, has_request_context
 from sqlalchemy import or_, select
@@ -11,6 +14,7 @@ from forum.models import (
     ConductAcceptance,
     ConductRule,
     ConductVersion,
+    User,
 )
 from forum.notifications.outbox import commit
 
@@ -29,7 +33,10 @@ class ConductNotAccepted(Exception):
 
 # --- Code of Conduct --------------------------------------------------------------------------
 
-def per_request(name, load):
+_T = TypeVar("_T")
+
+
+def per_request(name: str, load: Callable[[], _T]) -> _T:
     """`load()` once per request, kept in `g` under `name`; outside a request (tests, tasks) every time."""
     if not has_request_context():
         return load()
@@ -38,7 +45,7 @@ def per_request(name, load):
     return g.get(name)
 
 
-def current_conduct():
+def current_conduct() -> ConductVersion | None:
     """The Code of Conduct version in force (the highest number) with its rules, or None before
     seeding. Read once per request: the case page names rules in a dozen places."""
     return per_request("conduct_version", lambda: db.session.scalar(
@@ -46,7 +53,7 @@ def current_conduct():
         .order_by(ConductVersion.number.desc()).limit(1)))
 
 
-def has_accepted_current_conduct(user):
+def has_accepted_current_conduct(user: User) -> bool:
     """One query: true if the member accepted the version in force (or none is published yet)."""
     current = select(ConductVersion.id).order_by(ConductVersion.number.desc()).limit(1).scalar_subquery()
     accepted = select(ConductAcceptance.id).where(ConductAcceptance.user_id == user.id,
@@ -54,12 +61,12 @@ def has_accepted_current_conduct(user):
     return db.session.scalar(select(or_(~select(ConductVersion.id).exists(), accepted.exists())))
 
 
-def require_conduct_accepted(user):
+def require_conduct_accepted(user: User) -> None:
     if not has_accepted_current_conduct(user):
         raise ConductNotAccepted()
 
 
-def accept_conduct(user, version_number):
+def accept_conduct(user: User, version_number: int) -> bool:
     """Record that the member accepted this version; only the version in force can be accepted."""
     version = current_conduct()
     if version is None or version.number != version_number:
@@ -72,7 +79,8 @@ def accept_conduct(user, version_number):
     return True
 
 
-def publish_conduct(admin, title, introduction, closing, wording):
+def publish_conduct(admin: User, title: str, introduction: str, closing: str,
+                    wording: Sequence[tuple[str, str]]) -> ConductVersion:
     """Publish a new version; every member is asked to accept it before posting again.
 
     `wording` gives a (title, text) for each rule of the version in force, in order: the rules'

@@ -4,9 +4,11 @@ Each operation checks its rules, writes its audit-log row and notifications in t
 transaction, and commits once. Deciding a case is a conditional UPDATE, so when two
 moderators act at once exactly one decision applies.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -39,19 +41,19 @@ OWN_PROPOSAL = _l("You proposed this dismissal: another administrator decides it
 class ModerationError(Exception):
     """A rule of moderation refused the operation; `message` tells the user why."""
 
-    def __init__(self, message):
+    def __init__(self, message: str | LazyString) -> None:
         super().__init__(str(message))
         self.message = message
 
 
 class CaseAlreadyDecided(ModerationError):
-    def __init__(self, case):
+    def __init__(self, case: Case) -> None:
         name = case.resolved_by.display_name if case.resolved_by else _l("another moderator")
         super().__init__(_l("This case was already resolved by %(name)s.", name=name))
 
 
 
-def _ensure_authority(actor, member):
+def _ensure_authority(actor: User, member: User) -> None:
     """Refuse, saying why, to judge oneself or a member of equal or higher rank (forum.permissions)."""
     permissions.require(permissions.is_moderator(actor))
     if member.id == actor.id:
@@ -62,7 +64,7 @@ def _ensure_authority(actor, member):
 
 # --- who is told ------------------------------------------------------------------------------
 
-def _moderators_for(case):
+def _moderators_for(case: Case) -> list[User]:
     """Moderators who may decide the case: those of its category (all global ones for profile
     reports) with authority over its member; the admins when no moderator may."""
     moderators = db.session.scalars(select(User).where(User.role == "moderator", User.status == "active")
@@ -72,7 +74,7 @@ def _moderators_for(case):
     return chosen or _admins(case.member)
 
 
-def _admins(*excluded):
+def _admins(*excluded: User) -> list[User]:
     """The active admins but those excluded (the case's own member, the proposer)."""
     left_out = {user.id for user in excluded}
     return [u for u in db.session.scalars(select(User).where(User.role == "admin", User.status == "active"))
@@ -81,13 +83,13 @@ def _admins(*excluded):
 
 # --- reporting -------------------------------------------------------------------------------
 
-def _check_rule(rule_code):
+def _check_rule(rule_code: str) -> None:
     version = current_conduct()
     if version is None or rule_code not in {rule.code for rule in version.rules}:
         raise ModerationError(_l("Choose one of the rules of the Code of Conduct."))
 
 
-def report_post(reporter, post, rule_code, comment):
+def report_post(reporter: User, post: Post, rule_code: str, comment: str | None) -> Case:
     """File a report on a post, keeping a snapshot of it as it is now."""
     permissions.require(permissions.can_report_post(reporter, post))
     snapshot = dict(snapshot_title=post.thread.title if post.is_opening else None,
@@ -96,7 +98,7 @@ def report_post(reporter, post, rule_code, comment):
     return _file_report(reporter, post.author, post, post.thread.category_id, rule_code, comment, snapshot)
 
 
-def report_member(reporter, member, rule_code, comment):
+def report_member(reporter: User, member: User, rule_code: str, comment: str | None) -> Case:
     """File a report on a member's profile, keeping a snapshot of it."""
     permissions.require(permissions.can_report_member(reporter, member))
     snapshot = dict(snapshot_title=member.display_name, snapshot_source=member.bio_source,
@@ -104,17 +106,17 @@ def report_member(reporter, member, rule_code, comment):
     return _file_report(reporter, member, None, None, rule_code, comment, snapshot)
 
 
-def _target_key(member, post):
+def _target_key(member: User, post: Post | None) -> str:
     return f"post:{post.id}" if post else f"user:{member.id}"
 
 
-def already_reported(reporter, member, post=None):
+def already_reported(reporter: User, member: User, post: Post | None = None) -> bool:
     """Whether the member has a report in the target's undecided case."""
     return db.session.scalar(select(Report.id).join(Report.case).where(
         Case.open_key == _target_key(member, post), Report.reporter_id == reporter.id)) is not None
 
 
-def _open_case(member, post, category_id):
+def _open_case(member: User, post: Post | None, category_id: int | None) -> tuple[Case, bool]:
     """The undecided case of this target, created if there is none."""
     key = _target_key(member, post)
     case = db.session.scalar(select(Case).where(Case.open_key == key))
@@ -136,7 +138,8 @@ def _open_case(member, post, category_id):
     return case, True
 
 
-def _file_report(reporter, member, post, category_id, rule_code, comment, snapshot):
+def _file_report(reporter: User, member: User, post: Post | None, category_id: int | None, rule_code: str,
+                 comment: str | None, snapshot: dict[str, Any]) -> Case:
     require_conduct_accepted(reporter)
     _check_rule(rule_code)
     if already_reported(reporter, member, post):
@@ -164,7 +167,7 @@ def _file_report(reporter, member, post, category_id, rule_code, comment, snapsh
     return case
 
 
-def _hide_when_reported_enough(case, post):
+def _hide_when_reported_enough(case: Case, post: Post) -> None:
     reporters = db.session.scalar(select(func.count(func.distinct(Report.reporter_id)))
                                   .where(Report.case_id == case.id))
     if reporters < current_app.config["MODERATION_HIDE_THRESHOLD"]:
@@ -180,13 +183,13 @@ def _hide_when_reported_enough(case, post):
                    reason=f"{reporters} members reported it")
 
 
-def _set_post_state(post, state):
+def _set_post_state(post: Post, state: str | None) -> None:
     post.moderation_state = state
     if post.is_opening:
         db.session.execute(update(Thread).where(Thread.id == post.thread_id).values(hidden=state is not None))
 
 
-def report_state(case):
+def report_state(case: Case) -> str:
     """What a reporter may know of their report: under review, no action, or action taken."""
     if case.is_open:
         return "under_review"
@@ -195,7 +198,7 @@ def report_state(case):
 
 # --- working a case --------------------------------------------------------------------------
 
-def claim_case(moderator, case):
+def claim_case(moderator: User, case: Case) -> None:
     """Take the case: others see who holds it."""
     permissions.require(permissions.can_view_case(moderator, case))
     case.claimed_by_id, case.claimed_at = moderator.id, utcnow()
@@ -203,7 +206,7 @@ def claim_case(moderator, case):
     commit()
 
 
-def add_note(moderator, case, body):
+def add_note(moderator: User, case: Case, body: str) -> None:
     """Add an internal note to the case."""
     permissions.require(permissions.can_view_case(moderator, case))
     db.session.add(CaseNote(case_id=case.id, author_id=moderator.id, body=body.strip()))
@@ -211,7 +214,7 @@ def add_note(moderator, case, body):
     commit()
 
 
-def _decide(actor, case, outcome, reason):
+def _decide(actor: User, case: Case, outcome: str, reason: str) -> datetime:
     """Resolve the case if nobody has yet; otherwise say who did."""
     permissions.require(permissions.can_view_case(actor, case))
     if not case.is_open:
@@ -236,14 +239,14 @@ def _decide(actor, case, outcome, reason):
     return now
 
 
-def dismiss_case(moderator, case, reason):
+def dismiss_case(moderator: User, case: Case, reason: str) -> None:
     """No violation: the case is resolved and the reporters are told."""
     _decide(moderator, case, "dismissed", reason)
     log_action(moderator, "dismiss_case", case, member=case.member, post=case.post, reason=reason)
     commit()
 
 
-def _remove_post(actor, case, rule_code, message):
+def _remove_post(actor: User, case: Case, rule_code: str, message: str) -> None:
     post = case.post
     if post is None:
         return
@@ -253,7 +256,7 @@ def _remove_post(actor, case, rule_code, message):
     notify([post.author], "content_removed", case, rule=rule_code, reason=message, post_id=post.id)
 
 
-def remove_content(moderator, case, rule_code, message):
+def remove_content(moderator: User, case: Case, rule_code: str, message: str) -> None:
     """Hide the reported post from all but moderators and its author, who is told why."""
     _check_rule(rule_code)
     if case.post is None:
@@ -263,7 +266,7 @@ def remove_content(moderator, case, rule_code, message):
     commit()
 
 
-def _penalise(actor, case, kind, rule_code, reason, ends_at=None):
+def _penalise(actor: User, case: Case, kind: str, rule_code: str, reason: str, ends_at: datetime | None = None) -> None:
     _check_rule(rule_code)
     member = case.member
     db.session.add(Penalty(member_id=member.id, case_id=case.id, kind=kind, rule_code=rule_code,
@@ -277,22 +280,25 @@ def _penalise(actor, case, kind, rule_code, reason, ends_at=None):
     notify([member], kind, case, rule=rule_code, reason=reason, until=ends_at)
 
 
-def warn_member(moderator, case, rule_code, reason, remove=False):
+def warn_member(moderator: User, case: Case, rule_code: str, reason: str, remove: bool = False) -> None:
     """Put a formal warning on the member's record (optionally removing the post too)."""
     _penalise_case(moderator, case, "warning", "warned", rule_code, reason, None, remove)
 
 
-def silence_member(moderator, case, rule_code, reason, until, remove=False):
+def silence_member(moderator: User, case: Case, rule_code: str, reason: str, until: datetime | None,
+                   remove: bool = False) -> None:
     """The member may read but not post, reply or report until the given time."""
     _penalise_case(moderator, case, "silence", "silenced", rule_code, reason, until, remove)
 
 
-def suspend_member(moderator, case, rule_code, reason, until, remove=False):
+def suspend_member(moderator: User, case: Case, rule_code: str, reason: str, until: datetime | None,
+                   remove: bool = False) -> None:
     """No sign-in until the given time; every open session ends now."""
     _penalise_case(moderator, case, "suspension", "suspended", rule_code, reason, until, remove)
 
 
-def _penalise_case(moderator, case, kind, outcome, rule_code, reason, until, remove):
+def _penalise_case(moderator: User, case: Case, kind: str, outcome: str, rule_code: str, reason: str,
+                   until: datetime | None, remove: bool) -> None:
     """Decide the case with a penalty (timed ones end in the future), optionally removing the post."""
     _check_rule(rule_code)
     if kind != "warning" and (until is None or until <= utcnow()):
@@ -304,7 +310,7 @@ def _penalise_case(moderator, case, kind, outcome, rule_code, reason, until, rem
     commit()
 
 
-def escalate_case(moderator, case, note):
+def escalate_case(moderator: User, case: Case, note: str) -> None:
     """Hand the case to the admins with a note."""
     permissions.require(permissions.can_view_case(moderator, case))
     if not case.is_open:
@@ -320,7 +326,7 @@ def escalate_case(moderator, case, note):
     commit()
 
 
-def suggest_penalty(member):
+def suggest_penalty(member: User) -> str | int:
     """The next step of the ladder after the member's standing penalties."""
     kinds = db.session.execute(
         select(Penalty.kind, Penalty.ends_at, Penalty.created_at)
@@ -341,7 +347,7 @@ def suggest_penalty(member):
 
 # --- dismissal from the portal (four eyes) ----------------------------------------------------
 
-def propose_dismissal(moderator, case, rule_code, reason, hide_content):
+def propose_dismissal(moderator: User, case: Case, rule_code: str, reason: str, hide_content: bool) -> None:
     """A moderator proposes dismissing the member; an admin other than them decides."""
     _check_rule(rule_code)
     permissions.require(permissions.can_view_case(moderator, case) and case.is_open)
@@ -358,7 +364,7 @@ def propose_dismissal(moderator, case, rule_code, reason, hide_content):
     commit()
 
 
-def decide_dismissal(admin, proposal, confirm, reason):
+def decide_dismissal(admin: User, proposal: DismissalProposal, confirm: bool, reason: str) -> None:
     """Confirm or reject a proposed dismissal; never by the proposer."""
     case = db.session.get(Case, proposal.case_id)
     permissions.require(permissions.is_admin(admin))
@@ -384,7 +390,7 @@ def decide_dismissal(admin, proposal, confirm, reason):
     commit()
 
 
-def direct_dismissal_refusal(admin, case):
+def direct_dismissal_refusal(admin: User, case: Case) -> LazyString | None:
     """Why the admin may not dismiss the case's member directly, or None. Four eyes: a pending
     proposal is decided as a proposal, by an admin other than its author, and an admin who proposed
     on this case (even if rejected) cannot then dismiss alone."""
@@ -397,7 +403,7 @@ def direct_dismissal_refusal(admin, case):
     return None
 
 
-def dismiss_member_directly(admin, case, rule_code, reason, hide_content):
+def dismiss_member_directly(admin: User, case: Case, rule_code: str, reason: str, hide_content: bool) -> None:
     """An admin dismisses the member on an escalated case, recorded as a direct action."""
     _check_rule(rule_code)
     permissions.require(permissions.is_admin(admin) and case.status == "escalated")
@@ -409,7 +415,8 @@ def dismiss_member_directly(admin, case, rule_code, reason, hide_content):
     commit()
 
 
-def _dismiss(admin, case, rule_code, reason, hide_content, action, log_reason=None):
+def _dismiss(admin: User, case: Case, rule_code: str, reason: str, hide_content: bool, action: str,
+             log_reason: str | None = None) -> None:
     """Dismiss the case's member: `reason` is what they are told, `log_reason` the decider's words."""
     member = case.member
     member.status = "dismissed"
@@ -422,7 +429,7 @@ def _dismiss(admin, case, rule_code, reason, hide_content, action, log_reason=No
     notify([member], "dismissal", case, rule=rule_code, reason=reason)
 
 
-def _hide_all_posts(member):
+def _hide_all_posts(member: User) -> None:
     db.session.execute(update(Post).where(Post.author_id == member.id, Post.moderation_state.is_(None))
                        .values(moderation_state="author_dismissed"))
     opening = select(Post.thread_id).where(Post.author_id == member.id, Post.number == 1,
@@ -432,7 +439,7 @@ def _hide_all_posts(member):
 
 # --- undoing ---------------------------------------------------------------------------------
 
-def restore_content(moderator, post, reason):
+def restore_content(moderator: User, post: Post, reason: str) -> None:
     """Show a removed or hidden post again."""
     permissions.require(permissions.moderates_category(moderator, post.thread.category_id) and post.is_hidden)
     _ensure_authority(moderator, post.author)
@@ -442,7 +449,7 @@ def restore_content(moderator, post, reason):
     commit()
 
 
-def lift_penalty(moderator, penalty, reason):
+def lift_penalty(moderator: User, penalty: Penalty, reason: str) -> None:
     """End a silence or suspension early, or withdraw a warning."""
     member = penalty.member
     _ensure_authority(moderator, member)
@@ -457,7 +464,7 @@ def lift_penalty(moderator, penalty, reason):
     commit()
 
 
-def reinstate_member(admin, member, reason):
+def reinstate_member(admin: User, member: User, reason: str) -> None:
     """Undo a dismissal from the portal, and show the content it hid."""
     permissions.require(permissions.is_admin(admin) and member.is_dismissed)
     _ensure_authority(admin, member)
@@ -471,7 +478,7 @@ def reinstate_member(admin, member, reason):
     commit()
 
 
-def _readmit(member):
+def _readmit(member: User) -> None:
     """Make a dismissed member active again, with the content their dismissal hid."""
     member.status = "active"
     db.session.execute(update(Post).where(Post.author_id == member.id,
@@ -484,12 +491,12 @@ def _readmit(member):
 
 # --- appeals ---------------------------------------------------------------------------------
 
-def can_appeal(member, case):
+def can_appeal(member: User, case: Case) -> bool:
     return (case.member_id == member.id and not case.is_open
             and case.outcome not in (None, "dismissed"))
 
 
-def file_appeal(member, case, text):
+def file_appeal(member: User, case: Case, text: str) -> None:
     """Appeal once against the decision on a case."""
     permissions.require(can_appeal(member, case))
     db.session.add(Appeal(case_id=case.id, member_id=member.id, text=text.strip()))
@@ -503,7 +510,7 @@ def file_appeal(member, case, text):
     commit()
 
 
-def decide_appeal(moderator, appeal, grant, reason):
+def decide_appeal(moderator: User, appeal: Appeal, grant: bool, reason: str) -> None:
     """Uphold or grant an appeal; granting undoes the decision's effects."""
     permissions.require(permissions.can_view_case(moderator, appeal.case) or appeal.member_id == moderator.id)
     _ensure_authority(moderator, appeal.member)
@@ -535,12 +542,12 @@ def decide_appeal(moderator, appeal, grant, reason):
     commit()
 
 
-def suspension_end(days=None, until=None):
+def suspension_end(days: int | None = None, until: datetime | None = None) -> datetime | None:
     """The end of a suspension given in days from now or as a date."""
     return utcnow() + timedelta(days=days) if days else until
 
 
-def save_removal_message(admin, rule_code, language, text):
+def save_removal_message(admin: User, rule_code: str, language: str, text: str | None) -> None:
     """Set the prepared removal message for a rule in one language (empty: back to the default)."""
     permissions.require(permissions.is_admin(admin))
     _check_rule(rule_code)
@@ -558,12 +565,12 @@ def save_removal_message(admin, rule_code, language, text):
 
 # --- periodic work ---------------------------------------------------------------------------
 
-def send_digests():
+def send_digests() -> None:
     """One e-mail per moderator with the new cases since their last digest, at most once per interval."""
     send_digest(("new_case",), User.last_digest_at, lambda user: user.digest_minutes, "digest")
 
 
-def remind_stale_cases():
+def remind_stale_cases() -> int:
     """Remind moderators (admins for escalated cases) of cases undecided too long, once per interval."""
     hours = current_app.config["STALE_CASE_HOURS"]
     now = utcnow()

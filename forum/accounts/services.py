@@ -1,9 +1,13 @@
 """Account operations: passwords, sign-in records, sessions, the profile, account requests. Each
 checks its rules, changes state and commits one transaction."""
 
+from collections.abc import Mapping
+from typing import Any, TypeGuard, cast
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
 from forum import markup
@@ -28,17 +32,17 @@ _DUMMY_HASH = _hasher.hash("no such account")
 
 # --- accounts -------------------------------------------------------------------------------
 
-def hash_password(password):
+def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def find_member(login):
+def find_member(login: str | None) -> User | None:
     """The member with this username or e-mail (either case), or None."""
     login = (login or "").strip().lower()
     return db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
 
 
-def authenticate(login, password):
+def authenticate(login: str, password: str) -> User | None:
     """Return the member whose username or e-mail and password match, else None."""
     user = find_member(login)
     if not password_matches(user, password):
@@ -48,20 +52,17 @@ def authenticate(login, password):
     return user
 
 
-def _record_token_serializer():
-    from flask import current_app
-    from itsdangerous import URLSafeTimedSerializer
-    return URLSafeTimedSerializer(current_app.secret_key, salt="member-record")
+def _record_token_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(cast(str | bytes, current_app.secret_key), salt="member-record")
 
 
-def record_token(user):
+def record_token(user: User) -> str:
     """A short-lived link for a member who cannot sign in (suspended, dismissed) to read and
     appeal the decisions about them; handed out only after their password was checked."""
     return _record_token_serializer().dumps(user.id)
 
 
-def member_from_record_token(token, max_age=3600):
-    from itsdangerous import BadSignature
+def member_from_record_token(token: str, max_age: int = 3600) -> User | None:
     try:
         user_id = _record_token_serializer().loads(token, max_age=max_age)
     except BadSignature:
@@ -69,7 +70,7 @@ def member_from_record_token(token, max_age=3600):
     return db.session.get(User, user_id)
 
 
-def record_login(user, method="password", language=None):
+def record_login(user: User, method: str = "password", language: str | None = None) -> None:
     """Note a successful sign-in, with the language the visitor chose on the way in, if any."""
     user.last_login_at = utcnow()
     if language in LANGUAGES:
@@ -77,7 +78,7 @@ def record_login(user, method="password", language=None):
     record_login_attempt(user, method, "ok")
 
 
-def record_login_attempt(user, method, outcome):
+def record_login_attempt(user: User, method: str, outcome: str) -> None:
     """Add a sign-in attempt on a known account to its login history (ok, failed or refused)."""
     agent = request.user_agent.string[:255] if has_request_context() else None
     db.session.add(LoginEvent(user_id=user.id, method=method, outcome=outcome, user_agent=agent,
@@ -85,13 +86,14 @@ def record_login_attempt(user, method, outcome):
     commit()
 
 
-def end_all_sessions(user):
+def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember-me cookie of the member."""
     user.session_token = new_session_token()
     commit()
 
 
-def create_member(username, email, password, display_name, role="member", **profile):
+def create_member(username: str, email: str, password: str | None, display_name: str, role: str = "member",
+                  **profile: Any) -> User:
     """Create an account (used by the CLI and demo seeding)."""
     user = User(
         username=username.strip().lower(),
@@ -106,7 +108,7 @@ def create_member(username, email, password, display_name, role="member", **prof
     return user
 
 
-def update_profile(user, fields):
+def update_profile(user: User, fields: Mapping[str, Any]) -> None:
     """Save the member's own profile fields; the bio is stored sanitized beside its source."""
     for name in ("academy", "class_session", "graduation_year", "country", "agency"):
         setattr(user, name, fields.get(name) or None)
@@ -119,12 +121,12 @@ def update_profile(user, fields):
     commit()
 
 
-def set_preferred_language(user, language):
+def set_preferred_language(user: User, language: str) -> None:
     user.preferred_language = language
     commit()
 
 
-def password_matches(user, password):
+def password_matches(user: User | None, password: str | None) -> TypeGuard[User]:  # True: `user` is a member
     """Whether the password is the member's; as slow without a member or a password, so the time
     taken reveals nothing."""
     stored = user.password_hash if user is not None else None
@@ -135,7 +137,7 @@ def password_matches(user, password):
     return stored is not None
 
 
-def change_password(user, current_password, new_password):
+def change_password(user: User, current_password: str, new_password: str) -> bool:
     """Set a new password after checking the current one; other sessions end."""
     if not password_matches(user, current_password):
         return False
@@ -145,7 +147,8 @@ def change_password(user, current_password, new_password):
     return True
 
 
-def file_account_request(name, email, academy, graduation_year, message, language="en"):
+def file_account_request(name: str, email: str, academy: str | None, graduation_year: int | None, message: str | None,
+                         language: str = "en") -> AccountRequest:
     """Record a request for an account from the public contact form (in the language it was filled in)."""
     request = AccountRequest(name=name.strip(), email=email.strip().lower(), academy=academy or None,
                              graduation_year=graduation_year, message=message or "", language=language)

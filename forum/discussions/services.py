@@ -1,12 +1,14 @@
 """Forum operations: threads and posts, the thread lists, categories. Each checks its rules, changes
 state and commits one transaction."""
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Self, cast
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager, joinedload
 
 from forum import markup, params, permissions
 from forum.conduct import require_conduct_accepted
@@ -37,11 +39,11 @@ _DUMMY_HASH = _hasher.hash("no such account")
 
 # --- threads and posts -------------------------------------------------------------------------
 
-def _post_language(author, language):
-    return language if language in LANGUAGES else author.preferred_language
+def _post_language(author: User, language: str | None) -> str:
+    return cast(str, language) if language in LANGUAGES else author.preferred_language  # in LANGUAGES: not None
 
 
-def _add_post(author, thread, body, now, language):
+def _add_post(author: User, thread: Thread, body: str, now: datetime, language: str) -> Post:
     """Append a post to the thread, numbering it atomically, with its first revision."""
     number = db.session.execute(
         update(Thread).where(Thread.id == thread.id)
@@ -63,7 +65,7 @@ def _add_post(author, thread, body, now, language):
     return post
 
 
-def _submitted_before(author, submission):
+def _submitted_before(author: User, submission: str | None) -> Post | None:
     """The post an earlier sending of the same form (its token, models.Submission) created, or None."""
     if not submission:
         return None
@@ -71,7 +73,7 @@ def _submitted_before(author, submission):
                              .where(Submission.user_id == author.id, Submission.token == submission))
 
 
-def _commit_once(author, submission, post):
+def _commit_once(author: User, submission: str | None, post: Post) -> Post:
     """Commit the new post with its form's token. If the same form sent at the same moment committed
     first, the token's row is already there: drop ours, counters and all, and return that post."""
     if submission:
@@ -88,7 +90,8 @@ def _commit_once(author, submission, post):
     return post
 
 
-def create_thread(author, category, title, kind, body, language=None, submission=None):
+def create_thread(author: User, category: Category, title: str, kind: str, body: str, language: str | None = None,
+                  submission: str | None = None) -> Thread:
     """Start a thread of the given kind with its opening post (whose language is the thread's);
     `submission`, the form's token, makes sending the same form twice start it once."""
     permissions.require(permissions.can_start_thread(author, category))
@@ -110,7 +113,7 @@ def create_thread(author, category, title, kind, body, language=None, submission
     return thread if created is post else created.thread
 
 
-def reply(author, thread, body, language=None, submission=None):
+def reply(author: User, thread: Thread, body: str, language: str | None = None, submission: str | None = None) -> Post:
     """Add a reply to the thread; `submission`, the form's token, makes sending the same form twice
     reply once."""
     permissions.require(permissions.can_reply(author, thread))
@@ -124,7 +127,7 @@ def reply(author, thread, body, language=None, submission=None):
     return _commit_once(author, submission, post)
 
 
-def edit_post(editor, post, body, title=None, language=None):
+def edit_post(editor: User, post: Post, body: str, title: str | None = None, language: str | None = None) -> Post:
     """Save a new revision of the post (and of the thread title, for an opening post)."""
     permissions.require(permissions.can_edit_post(editor, post))
     require_conduct_accepted(editor)
@@ -153,7 +156,7 @@ def edit_post(editor, post, body, title=None, language=None):
     return post
 
 
-def delete_post(user, post):
+def delete_post(user: User, post: Post) -> None:
     """Soft-delete the author's own post: it leaves a placeholder, its history stays."""
     permissions.require(permissions.can_delete_post(user, post))
     post.deleted_at = utcnow()
@@ -164,7 +167,7 @@ def delete_post(user, post):
     commit()
 
 
-def set_thread_flags(moderator, thread, pinned=None, locked=None):
+def set_thread_flags(moderator: User, thread: Thread, pinned: bool | None = None, locked: bool | None = None) -> None:
     """Pin/unpin or lock/unlock a thread."""
     permissions.require(permissions.can_moderate_thread(moderator, thread))
     if pinned is not None:
@@ -197,7 +200,7 @@ class Page:
     has_next: bool
 
     @property
-    def pages(self):
+    def pages(self) -> int:
         return self.page + 1 if self.has_next else self.page
 
 
@@ -210,7 +213,7 @@ class Position:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args):
+    def from_args(cls, args: Mapping[str, str]) -> Self:
         before = "before" in args
         key = _decode_cursor(args.get("before" if before else "after", ""))
         return cls(key, before, params.page_arg(args)) if key else cls()
@@ -221,11 +224,11 @@ _MICROSECOND = timedelta(microseconds=1)
 _LAST_MICROSECOND = (datetime.max - _EPOCH) // _MICROSECOND  # the latest time a datetime can hold
 
 
-def _encode_cursor(thread):
+def _encode_cursor(thread: Thread) -> str:
     return f"{int(thread.pinned)}.{(thread.last_activity_at - _EPOCH) // _MICROSECOND}.{thread.id}"
 
 
-def _decode_cursor(text):
+def _decode_cursor(text: str) -> tuple[bool, datetime, int] | None:
     """(pinned, last activity, id) from a cursor; None for anything else (a hand-edited link), numbers
     out of range included: an id past MAX_ID would fail the query rather than match nothing."""
     parts = text.split(".")
@@ -238,7 +241,8 @@ def _decode_cursor(text):
     return bool(pinned), _EPOCH + microseconds * _MICROSECOND, thread_id
 
 
-def _listing(query, keys, filters, position, per_page):
+def _listing(query: Select[Thread], keys: tuple[InstrumentedAttribute[Any], ...], filters: Mapping[str, str | None],
+             position: Position, per_page: int) -> Listing:
     """A page of `query` ordered by `keys` (the sort key, newest first), from `position`."""
     if filters.get("kind") in THREAD_KINDS:
         query = query.where(Thread.kind == filters["kind"])
@@ -261,25 +265,26 @@ def _listing(query, keys, filters, position, per_page):
                    _encode_cursor(items[-1]) if older and items else None)
 
 
-def _without_hidden(query, user):
+def _without_hidden(query: Select[Thread], user: User) -> Select[Thread]:
     # Threads hidden by moderation leave the lists, except for the moderators who may open them.
     return query.where(or_(Thread.hidden.is_(False), permissions.moderates_category_sql(user, Thread.category_id)))
 
 
-def latest_threads(user, filters, position, per_page):
+def latest_threads(user: User, filters: Mapping[str, str | None], position: Position, per_page: int) -> Listing:
     """Threads across the open categories, latest activity first."""
     query = select(Thread).join(Thread.category).where(Category.archived.is_(False))
     return _listing(_without_hidden(query, user), (Thread.last_activity_at, Thread.id), filters, position, per_page)
 
 
-def category_threads(user, category, filters, position, per_page):
+def category_threads(user: User, category: Category, filters: Mapping[str, str | None], position: Position,
+                     per_page: int) -> Listing:
     """A category's threads: pinned first, then by latest activity."""
     query = select(Thread).where(Thread.category_id == category.id)
     return _listing(_without_hidden(query, user), (Thread.pinned, Thread.last_activity_at, Thread.id),
                     filters, position, per_page)
 
 
-def thread_page(thread, page, per_page):
+def thread_page(thread: Thread, page: int, per_page: int) -> Sequence[Post]:
     """The posts on one page of a thread, selected by their numbers (an index range)."""
     first = (page - 1) * per_page + 1
     return db.session.scalars(
@@ -289,7 +294,7 @@ def thread_page(thread, page, per_page):
     ).all()
 
 
-def post_revisions(post):
+def post_revisions(post: Post) -> Sequence[PostRevision]:
     """Every revision of a post, newest first, with its editor."""
     return db.session.scalars(
         select(PostRevision).where(PostRevision.post_id == post.id)
@@ -297,7 +302,7 @@ def post_revisions(post):
     ).all()
 
 
-def visible_categories(user):
+def visible_categories(user: User) -> Sequence[Category]:
     """Categories in display order; archived ones only for moderators."""
     query = select(Category).order_by(Category.position, Category.id)
     if not permissions.is_moderator(user):
@@ -307,20 +312,21 @@ def visible_categories(user):
 
 # --- categories (admin) ------------------------------------------------------------------------
 
-def parse_moderators(text):
+def parse_moderators(text: str | None) -> tuple[Sequence[User], list[str]]:
     """The moderator accounts named in a comma-separated list, and the names that are not moderators."""
     names = sorted({name.strip().lower() for name in (text or "").split(",") if name.strip()})
     found = db.session.scalars(select(User).where(User.username.in_(names), User.role == "moderator")).all()
     return found, sorted(set(names) - {user.username for user in found})
 
 
-def category_moderators(category):
+def category_moderators(category: Category) -> Sequence[User]:
     return db.session.scalars(select(User).join(CategoryModerator, CategoryModerator.user_id == User.id)
                               .where(CategoryModerator.category_id == category.id)
                               .order_by(User.username)).all()
 
 
-def save_category(admin, category, fields, moderators=()):
+def save_category(admin: User, category: Category | None, fields: Mapping[str, Any],
+                  moderators: Iterable[User] = ()) -> Category:
     """Create (category=None) or update a category and the moderators scoped to it."""
     permissions.require(permissions.is_admin(admin))
     if category is None:
@@ -341,7 +347,7 @@ def save_category(admin, category, fields, moderators=()):
     return category
 
 
-def move_category(admin, category, direction):
+def move_category(admin: User, category: Category, direction: int) -> None:
     """Swap the category with its neighbour above (-1) or below (+1)."""
     permissions.require(permissions.is_admin(admin))
     ordered = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
@@ -354,7 +360,7 @@ def move_category(admin, category, direction):
         commit()
 
 
-def set_category_archived(admin, category, archived):
+def set_category_archived(admin: User, category: Category, archived: bool) -> None:
     """Archive (read-only, hidden from lists) or restore a category."""
     permissions.require(permissions.is_admin(admin))
     category.archived = archived
@@ -362,7 +368,7 @@ def set_category_archived(admin, category, archived):
 
 
 
-def member_activity(viewer, member, page, per_page, threads_only=False):
+def member_activity(viewer: User, member: User, page: int, per_page: int, threads_only: bool = False) -> Page:
     """A page of the member's posts, or of the threads they started (their opening posts), newest
     first, for their profile: only what the viewer may open (permissions.can_view_category,
     can_view_thread and can_view_post, as one query). Deleted posts are left out; a thread whose
@@ -379,7 +385,7 @@ def member_activity(viewer, member, page, per_page, threads_only=False):
     return Page(rows[:per_page], page, has_next=len(rows) > per_page)
 
 
-def portal_statistics():
+def portal_statistics() -> dict[str, int]:
     """Totals for the admin dashboard, from the kept counters (no scan of posts)."""
     return {
         "members": db.session.scalar(select(func.count()).select_from(User)),

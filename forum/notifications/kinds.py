@@ -3,11 +3,13 @@ this package, below both domains, names none of them.
 
 A kind is an in-app notice (it has `describe`), an e-mail (it has a `subject`), or both.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+
+from forum.notifications.models import Notification
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def optional_kinds() -> dict:
     return {name: kind.optional for name, kind in KINDS.items() if kind.optional is not None}
 
 
-def describe(notification, external=False):
+def describe(notification: Notification, external: bool = False) -> dict[str, Any]:
     """{'text', 'url'} of a notification, in the current language (absolute URL for e-mail)."""
     describer = get(notification.kind).describe
     if describer is None:  # a kind no domain registers any more
@@ -52,9 +54,9 @@ def describe(notification, external=False):
     return describer(notification, external)
 
 
-def preload(notifications):
+def preload(notifications: Iterable[Notification]) -> None:
     """Load what a page of notices names, one query per kind that needs any."""
-    by_kind = {}
+    by_kind: dict[str, list[Notification]] = {}
     for notification in notifications:
         by_kind.setdefault(notification.kind, []).append(notification)
     for name, group in by_kind.items():

@@ -4,18 +4,22 @@ Notifications store a kind and data, not text, so each reader sees them in their
 the kinds' words and links are registered by the domains (kinds.py, which describes them).
 """
 import json
+from collections.abc import Iterable
+from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, func, insert, select, update
 
 from forum.extensions import db
-from forum.models import utcnow
+from forum.models import User, utcnow
 from forum.notifications import kinds
 from forum.notifications.kinds import describe, preload
-from forum.notifications.models import MailPreference, Notification
+from forum.notifications.models import Delivery, MailPreference, Notification
 from forum.notifications.outbox import commit, queue_mail
 
 
-def notify(recipients, kind, case=None, **data):
+# `case` is a moderation Case: Any, since this package, below the domains, imports none of them.
+def notify(recipients: Iterable[User], kind: str, case: Any = None, **data: Any) -> None:
     """Create one in-app notification per recipient, and its e-mail in the outbox, in the caller's
     transaction. Kinds mailed in digests get no mail of their own: one multi-row INSERT, however many
     members watch a category."""
@@ -33,7 +37,7 @@ def notify(recipients, kind, case=None, **data):
         queue_mail(user, kind, notification)
 
 
-def digest_items(delivery):
+def digest_items(delivery: Delivery) -> dict[str, Any]:
     """The mail context of a digest: its notices, described, oldest first."""
     notices = db.session.scalars(select(Notification).where(
         Notification.id.in_(delivery.payload["notifications"])).order_by(Notification.created_at)).all()
@@ -41,7 +45,7 @@ def digest_items(delivery):
     return {"items": [describe(notice, external=True) for notice in notices]}
 
 
-def page(user, number):
+def page(user: User, number: int) -> Pagination:
     """A page of the member's notifications, newest first, with what they name loaded."""
     query = (select(Notification).where(Notification.user_id == user.id)
              .order_by(Notification.created_at.desc(), Notification.id.desc()))
@@ -50,12 +54,12 @@ def page(user, number):
     return items
 
 
-def unread_count(user):
+def unread_count(user: User) -> int:
     return db.session.scalar(select(func.count(Notification.id))
                              .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
 
 
-def mark_read(user, notification=None):
+def mark_read(user: User, notification: Notification | None = None) -> None:
     """Mark one of the member's notifications read, or all of them."""
     query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification is not None:
@@ -64,13 +68,13 @@ def mark_read(user, notification=None):
     commit()
 
 
-def mailed_kinds(user):
+def mailed_kinds(user: User) -> set[str]:
     """The optional notification kinds the member receives by e-mail."""
     off = set(db.session.scalars(select(MailPreference.kind).where(MailPreference.user_id == user.id)))
     return set(kinds.optional_kinds()) - off
 
 
-def save_mail_settings(user, wanted, digest_minutes):
+def save_mail_settings(user: User, wanted: Iterable[str], digest_minutes: int) -> None:
     """Save which optional e-mails the member wants and the moderators' digest interval."""
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
     db.session.add_all(MailPreference(user_id=user.id, kind=kind) for kind in set(kinds.optional_kinds()) - set(wanted))

@@ -7,16 +7,19 @@ is registered by the domains (kinds.py). The worker's tasks are at the end; each
 """
 import json
 import smtplib
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from celery import shared_task
+from celery import Task, shared_task
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import event, insert, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from forum.extensions import db
 from forum.i18n import member_locale
@@ -25,7 +28,7 @@ from forum.notifications import kinds
 from forum.notifications.models import Delivery, MailPreference, Notification
 
 
-def wants_mail(user, kind):
+def wants_mail(user: User, kind: str) -> bool:
     registered = kinds.get(kind)
     if registered.mandatory:
         return True
@@ -33,7 +36,8 @@ def wants_mail(user, kind):
         MailPreference.user_id == user.id, MailPreference.kind == kind)) is None
 
 
-def queue_mail(user, kind, notification=None, payload="{}", due=None):
+def queue_mail(user: User | None, kind: str, notification: Notification | None = None, payload: str = "{}",
+               due: datetime | None = None) -> None:
     """Add an e-mail to the outbox of the current transaction, if the member wants it (`user` None:
     to the non-member the payload names). One `due` later than now waits for the outbox sweep."""
     if user is not None and not wants_mail(user, kind):
@@ -47,18 +51,19 @@ def queue_mail(user, kind, notification=None, payload="{}", due=None):
 
 
 @event.listens_for(db.session, "after_rollback")
-def _forget_outbox(session):
+def _forget_outbox(session: Session) -> None:
     session.info.pop("outbox", None)
 
 
-def queue_many(kind, deliveries):
+def queue_many(kind: str, deliveries: Iterable[tuple[int, str, datetime | None]]) -> None:
     """Add a batch of mandatory e-mails (an invitation run): (user id, payload, due) each. Like
     `queue_mail`, those due now go to the worker at commit; the others wait for the sweep, and are
     written without RETURNING, which keeps 70,000 rows to a few seconds."""
     now = utcnow()
     rows = [{"user_id": user_id, "kind": kind, "payload_json": payload, "next_attempt_at": due, "status": "pending",
              "attempts": 0, "created_at": now, "updated_at": now} for user_id, payload, due in deliveries]
-    due_now, later = [], []
+    due_now: list[dict[str, Any]] = []
+    later: list[dict[str, Any]] = []
     for row in rows:
         (due_now if row["next_attempt_at"] is None or row["next_attempt_at"] <= now else later).append(row)
     if due_now:
@@ -68,14 +73,14 @@ def queue_many(kind, deliveries):
         db.session.execute(insert(Delivery), later)
 
 
-def commit():
+def commit() -> None:
     """The one transaction boundary of a service: commit, then hand the transaction's e-mails to the
     worker (only now are their rows visible to it)."""
     db.session.commit()  # noqa: TID251 - the one place
     enqueue(db.session.info.pop("outbox", []))
 
 
-def enqueue(delivery_ids):
+def enqueue(delivery_ids: Iterable[int]) -> None:
     """Queue deliveries; if the broker is down they wait for the sweep."""
     for delivery_id in delivery_ids:
         try:
@@ -87,7 +92,7 @@ def enqueue(delivery_ids):
 
 # --- sending -------------------------------------------------------------------------------
 
-def claim(delivery_id):
+def claim(delivery_id: int) -> bool:
     """Take the delivery for sending, unless it is sent, failed, or being sent by a live task."""
     now = utcnow()
     abandoned = now - timedelta(seconds=current_app.config["MAIL_SEND_LEASE_SECONDS"])
@@ -103,7 +108,7 @@ def claim(delivery_id):
     return claimed == 1
 
 
-def send_delivery(delivery_id):
+def send_delivery(delivery_id: int) -> str:
     """Send one delivery. Returns "sent", "skipped" (not ours to send now), "retry" or "failed"."""
     if not claim(delivery_id):
         return "skipped"
@@ -127,12 +132,12 @@ def send_delivery(delivery_id):
     return "sent"
 
 
-def seconds_until_next_attempt(delivery_id):
+def seconds_until_next_attempt(delivery_id: int) -> float:
     next_attempt = db.session.scalar(select(Delivery.next_attempt_at).where(Delivery.id == delivery_id))
     return max((next_attempt - utcnow()).total_seconds(), 0) if next_attempt else 0
 
 
-def render(delivery):
+def render(delivery: Delivery) -> EmailMessage:
     """The e-mail for a delivery, in the recipient's language, with links back to the portal."""
     user = delivery.recipient
     kind = kinds.get(delivery.kind)
@@ -156,7 +161,7 @@ def render(delivery):
     return message
 
 
-def transport(message):
+def transport(message: EmailMessage) -> None:
     """Send over SMTP, or without a mail server write an .eml file (local use)."""
     config = current_app.config
     if not config["MAIL_SERVER"]:
@@ -175,7 +180,7 @@ def transport(message):
 
 # --- periodic work ---------------------------------------------------------------------------
 
-def stale_delivery_ids():
+def stale_delivery_ids() -> Sequence[int]:
     """Deliveries pending too long (broker down at commit, task lost) or abandoned mid-send."""
     now = utcnow()
     config = current_app.config
@@ -187,21 +192,22 @@ def stale_delivery_ids():
     )).order_by(Delivery.id).limit(1000)).all()
 
 
-def retry_failed(delivery):
+def retry_failed(delivery: Delivery) -> None:
     """An admin's retry of a failed delivery."""
     delivery.status, delivery.attempts, delivery.updated_at, delivery.next_attempt_at = "pending", 0, utcnow(), None
     db.session.info.setdefault("outbox", []).append(delivery.id)
     commit()
 
 
-def send_digest(notice_kinds, stamp, minutes, mail_kind, keep=None):
+def send_digest(notice_kinds: Iterable[str], stamp: InstrumentedAttribute[datetime | None], minutes: Callable[[User], int],
+                mail_kind: str, keep: Callable[[Notification], bool] | None = None) -> None:
     """One e-mail per active member with their notices of these kinds not yet in a digest, at most
     once per `minutes(member)`; `stamp` is the member's column of their last such digest, and `keep`
     leaves out notices no longer to be told (a post hidden since)."""
     now = utcnow()
     pending = db.session.execute(select(Notification.user_id, Notification.id).where(
         Notification.kind.in_(notice_kinds), Notification.digested_at.is_(None))).all()
-    by_user = {}
+    by_user: dict[int, list[int]] = {}
     for user_id, notification_id in pending:
         by_user.setdefault(user_id, []).append(notification_id)
     for user in db.session.scalars(select(User).where(User.id.in_(by_user))):
@@ -226,7 +232,7 @@ def send_digest(notice_kinds, stamp, minutes, mail_kind, keep=None):
 # --- the worker's tasks -----------------------------------------------------------------------
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def deliver(self, delivery_id):
+def deliver(self: Task, delivery_id: int) -> str:
     """Send one e-mail; on an SMTP or network error, retry later with exponential backoff."""
     outcome = send_delivery(delivery_id)
     if outcome == "retry" and not self.app.conf.task_always_eager:
@@ -236,7 +242,7 @@ def deliver(self, delivery_id):
 
 
 @shared_task
-def sweep_outbox():
+def sweep_outbox() -> int:
     """Re-queue deliveries left pending (broker down at commit) or abandoned by a lost worker."""
     ids = stale_delivery_ids()
     enqueue(ids)

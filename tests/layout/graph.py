@@ -1,6 +1,7 @@
 """The import graph of the app code, read from the source (every import, inside functions too).
 
-`python -m tests.layout.graph` prints each module's imports of app modules, then any cycle.
+`python -m tests.layout.graph` prints each module's imports of app modules, then any cycle and any
+import of moderation from forum; `--check` prints only those, and fails if there is one.
 """
 import ast
 import sys
@@ -78,10 +79,18 @@ def cycles(graph):
     return found
 
 
+def upward(graph):
+    """Imports of moderation from the forum: (importer, imported)."""
+    return sorted((module, target) for module, targets in graph.items() if module.split(".")[0] == "forum"
+                  for target in targets if target.split(".")[0] == "moderation")
+
+
 if __name__ == "__main__":
     graph = imports()
-    for module in sorted(graph):
-        print(f"{module} -> {', '.join(sorted(graph[module])) or '-'}")
-    found = cycles(graph)
-    print("\ncycles:", found or "none")
-    sys.exit(1 if found else 0)
+    if "--check" not in sys.argv:
+        for module in sorted(graph):
+            print(f"{module} -> {', '.join(sorted(graph[module])) or '-'}")
+    found, wrong_way = cycles(graph), upward(graph)
+    print(f"{len(graph)} modules, {sum(map(len, graph.values()))} imports; cycles: {found or 'none'}; "
+          f"forum -> moderation: {wrong_way or 'none'}")
+    sys.exit(1 if found or wrong_way else 0)
