@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from forum import i18n, params
+from forum import cache, i18n, params
 from forum.accounts import ign
 from forum.extensions import add_tasks, babel, celery_init_app, csrf, db, limiter, login_manager, migrate
 
@@ -43,6 +43,7 @@ def init_app(app):
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     celery_init_app(app)
+    cache.init_app(app)
     add_tasks(app, "forum.notifications.outbox", {"sweep_outbox": app.config["MAIL_SWEEP_EVERY_SECONDS"]})
     add_tasks(app, "forum.tasks", {"send_watch_digests": 60.0, "flush_thread_views": 60.0})
     _init_login(app)
@@ -128,14 +129,13 @@ def _register_error_pages(app):
 
 def _register_template_helpers(app):
     from forum import permissions
-    from forum.conduct import has_accepted_current_conduct
+    from forum.conduct import accepted_shown
     from forum.discussions import fragments
     from forum.models import ACADEMIES, LANGUAGES, THREAD_KINDS
 
     def conduct_accepted():
         if "conduct_accepted" not in g:
-            g.conduct_accepted = (current_user.is_authenticated
-                                  and has_accepted_current_conduct(current_user))
+            g.conduct_accepted = current_user.is_authenticated and accepted_shown(current_user)
         return g.conduct_accepted
 
     app.jinja_env.globals.update(

@@ -8,7 +8,7 @@ from flask import g, has_request_context
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from forum import permissions
+from forum import cache, permissions
 from forum.extensions import db
 from forum.models import (
     ConductAcceptance,
@@ -59,6 +59,12 @@ def has_accepted_current_conduct(user: User) -> bool:
     accepted = select(ConductAcceptance.id).where(ConductAcceptance.user_id == user.id,
                                                   ConductAcceptance.version_id == current)
     return db.session.scalar(select(or_(~select(ConductVersion.id).exists(), accepted.exists())))
+
+
+def accepted_shown(user: User) -> bool:
+    """has_accepted_current_conduct for what a page shows (the reply box, the gate before a form),
+    from the cache until the member accepts or a new version is published; writes check the database."""
+    return bool(cache.remembered(user.id, "conduct", lambda: has_accepted_current_conduct(user)))
 
 
 def require_conduct_accepted(user: User) -> None:

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from itsdangerous import URLSafeTimedSerializer
 
+from forum import cache
 from forum.accounts.services import hash_password
 from forum.conduct import current_conduct
 from forum.discussions.services import create_thread
@@ -186,6 +187,7 @@ def _reset_database():
         seed_portal()
     _written.clear()
     processes.spawned = False
+    cache.clear()  # the members of the next test get the same ids
 
 
 _snapshots = {}  # (database, name) -> ({table name: rows}, value): what built_once recorded

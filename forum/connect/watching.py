@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from forum import permissions
+from forum import cache, permissions
 from forum.extensions import db
 from forum.models import WATCH_MODES, Category, Post, PostRevision, Thread, User, Watch
 from forum.notifications import kinds
@@ -45,16 +45,22 @@ def mentioned_usernames(text):
 # --- the member's choices --------------------------------------------------------------------
 
 def watch_state(user, thread=None, category=None):
-    """{'thread': mode or None, 'category': mode or None} of the member, in one query."""
+    """{'thread': mode or None, 'category': mode or None} of the member: from the cache until the
+    member's watches change, else in one query."""
     category_id = thread.category_id if thread is not None else category.id
-    target = Watch.category_id == category_id
-    if thread is not None:
-        target = or_(target, Watch.thread_id == thread.id)
-    state = {"thread": None, "category": None}
-    for thread_id, mode in db.session.execute(select(Watch.thread_id, Watch.mode)
-                                              .where(Watch.user_id == user.id, target)):
-        state["thread" if thread_id is not None else "category"] = mode
-    return state
+
+    def load():
+        target = Watch.category_id == category_id
+        if thread is not None:
+            target = or_(target, Watch.thread_id == thread.id)
+        state = {"thread": None, "category": None}
+        for thread_id, mode in db.session.execute(select(Watch.thread_id, Watch.mode)
+                                                  .where(Watch.user_id == user.id, target)):
+            state["thread" if thread_id is not None else "category"] = mode
+        return state
+
+    name = f"watch:t{thread.id}" if thread is not None else f"watch:c{category_id}"
+    return cache.remembered(user.id, name, load)
 
 
 def set_watch(user, mode, thread=None, category=None):
@@ -69,7 +75,7 @@ def set_watch(user, mode, thread=None, category=None):
         where = (Watch.user_id == user.id, Watch.category_id == category.id)
     watch = db.session.scalar(select(Watch).where(*where))
     if mode is None:
-        db.session.execute(delete(Watch).where(*where))
+        db.session.execute(delete(Watch).where(*where).execution_options(**cache.changes_for(user.id)))
     elif watch is None:
         db.session.add(Watch(user_id=user.id, thread_id=thread.id if thread else None,
                              category_id=None if thread else category.id, mode=mode))

@@ -94,7 +94,7 @@ def _publish(operation, success_message, url_for_result):
 def conduct_gate(message=None):
     """The Code of Conduct gate of posting and reporting: None once the member accepted the version
     in force, else the way to accept it (and back here)."""
-    if conduct.has_accepted_current_conduct(current_user):
+    if conduct.accepted_shown(current_user):
         return None
     flash(message or _("Please read and accept the Code of Conduct before you post."), "info")
     return redirect(url_for("auth.conduct", next=request.full_path))

@@ -10,6 +10,7 @@ from typing import Any
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, func, insert, select, update
 
+from forum import cache
 from forum.extensions import db
 from forum.models import User, utcnow
 from forum.notifications import kinds
@@ -59,12 +60,17 @@ def unread_count(user: User) -> int:
                              .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
 
 
+def unread_shown(user: User) -> int:
+    """The unread count in the navigation: from the cache until the member's notices change."""
+    return cache.remembered(user.id, "unread", lambda: unread_count(user))
+
+
 def mark_read(user: User, notification: Notification | None = None) -> None:
     """Mark one of the member's notifications read, or all of them."""
     query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification is not None:
         query = query.where(Notification.id == notification.id)
-    db.session.execute(query.values(read_at=utcnow()))
+    db.session.execute(query.values(read_at=utcnow()).execution_options(**cache.changes_for(user.id)))
     commit()
 
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, insert, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from forum import cache
 from forum.extensions import db
 from forum.i18n import member_locale
 from forum.models import User, utcnow
@@ -220,7 +221,7 @@ def send_digest(notice_kinds: Iterable[str], stamp: InstrumentedAttribute[dateti
         ids = db.session.scalars(update(Notification).where(
             Notification.id.in_(by_user[user.id]), Notification.digested_at.is_(None))
             .values(digested_at=now).returning(Notification.id)
-            .execution_options(synchronize_session=False)).all()
+            .execution_options(synchronize_session=False, **cache.changes_for(user.id))).all()
         if keep is not None:
             ids = [notice.id for notice in db.session.scalars(select(Notification).where(Notification.id.in_(ids)))
                    if keep(notice)]

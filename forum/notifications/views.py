@@ -30,7 +30,7 @@ class MailSettingsForm(PortalForm):
 @bp.app_context_processor
 def unread():
     """The unread count in the navigation (computed when the layout asks, once per page)."""
-    return {"unread_notifications": lambda: notices.unread_count(current_user) if current_user.is_authenticated else 0}
+    return {"unread_notifications": lambda: notices.unread_shown(current_user) if current_user.is_authenticated else 0}
 
 
 @bp.route("/notifications")
