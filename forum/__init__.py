@@ -6,7 +6,7 @@ through forum.hooks and forum.notifications.kinds, never the reverse.
 from pathlib import Path
 
 from flask import current_app, g, render_template, request
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,6 +42,7 @@ def init_app(app):
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.install_template_gettext(app)
     celery_init_app(app)
     cache.init_app(app)
     add_tasks(app, "forum.notifications.outbox", {"sweep_outbox": app.config["MAIL_SWEEP_EVERY_SECONDS"]})
@@ -66,8 +67,6 @@ def init_app(app):
 
 
 def _init_login(app):
-    from forum.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # A session cookie replayed from another address or browser is emptied, remember-me included.
@@ -78,7 +77,7 @@ def _init_login(app):
     @login_manager.user_loader
     def load_user(session_token):
         # Suspended or dismissed members, and rotated tokens, no longer load: the request is anonymous.
-        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+        user = cache.signed_in_member(session_token)
         return user if user is not None and user.is_active else None
 
 
@@ -140,7 +139,7 @@ def _register_template_helpers(app):
 
     app.jinja_env.globals.update(
         can=permissions, academies=ACADEMIES, thread_kinds=THREAD_KINDS, languages=LANGUAGES,
-        conduct_accepted=conduct_accepted, format_datetime=format_datetime, time_tag=i18n.time_tag,
+        conduct_accepted=conduct_accepted, format_datetime=i18n.format_datetime, time_tag=i18n.time_tag,
         format_number=format_decimal, html_lang=i18n.html_lang, current_language=i18n.current_language,
         ign_enabled=ign.enabled, fragments=fragments,
     )

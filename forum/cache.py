@@ -1,5 +1,5 @@
-"""What every page shows about the member (unread notifications, Code of Conduct accepted, watching),
-kept between requests so the page chrome costs no SQL.
+"""What every page needs about the member (their account row, unread notifications, Code of Conduct
+accepted, watching), kept between requests so the page chrome costs no SQL.
 
 The store is Redis when REDIS_URL is set (shared by every worker process), else a dict in the process
 that built the app (`make run`, the tests); a process forked from it without Redis (gunicorn's workers)
@@ -18,16 +18,19 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import redis
 from flask import current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+
+from forum.extensions import db
 
 # Tables whose rows change a member's chrome: the column naming the member (None: every member's).
 WATCHED = {"notifications": "user_id", "conduct_acceptances": "user_id", "watches": "user_id",
-           "conduct_versions": None}
+           "conduct_versions": None, "users": "id"}
 EVERYONE = "*"
 TTL_SECONDS = 3600
 PREFIX = "portal:chrome:"
@@ -125,6 +128,54 @@ def remembered(user_id: int, name: str, compute: Callable[[], Any]) -> Any:
     value = compute()
     cache.set(f"{user_id}:{name}", [stamp, value], TTL_SECONDS)
     return value
+
+
+def signed_in_member(token: str) -> Any:
+    """The member whose session token this is, or None: their row from the cache while their
+    generation is unchanged, attached to the session without a query. A suspension, a dismissal or a
+    sign-out changes the row (a new token, a status), so the next request reads the database again."""
+    from forum.models import User
+
+    def read() -> dict | None:
+        row = db.session.execute(select(User.__table__).where(User.session_token == token)).mappings().first()
+        return None if row is None else {name: _encoded(value) for name, value in row.items()}
+
+    cache = store()
+    if not cache.usable:
+        row = read()
+    else:
+        cached, portal_generation = cache.get_many([f"token:{token}", "gen:" + EVERYONE])
+        member_generation = cache.get_many([f"gen:{cached[0]}"])[0] if cached is not None else None
+        if cached is not None and cached[1] == [member_generation or 0, portal_generation or 0]:
+            row = cached[2]
+        else:
+            row = read()
+            if row is not None:
+                # The generations are read after the row: a change committed in between would be cached
+                # under the new generation, so the row is read again and kept only if it is the same.
+                stamp = [x or 0 for x in cache.get_many([f"gen:{row['id']}", "gen:" + EVERYONE])]
+                if read() == row:
+                    cache.set(f"token:{token}", [row["id"], stamp, row], TTL_SECONDS)
+    return None if row is None else _attached(User, row)
+
+
+def _encoded(value: Any) -> Any:
+    return {"datetime": value.isoformat()} if isinstance(value, datetime) else value
+
+
+def _attached(model: Any, row: dict) -> Any:
+    """A persistent instance of the row, made without a query (or the one already in the session)."""
+    identity = db.session.identity_map.get(inspect(model).identity_key_from_primary_key([row["id"]]))
+    if identity is not None:
+        return identity
+    values = {name: datetime.fromisoformat(value["datetime"]) if isinstance(value, dict) else value
+              for name, value in row.items()}
+    instance = model()
+    for attribute in inspect(model).column_attrs:
+        setattr(instance, attribute.key, values[attribute.columns[0].name])
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance
 
 
 def changes_for(*user_ids: int) -> dict[str, Any]:

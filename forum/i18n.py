@@ -33,6 +33,28 @@ def Nn_(singular, plural):
     return singular, plural
 
 
+def catalog():
+    """The translations of the language in use, found once per request and language: flask_babel
+    looks the locale, domain and catalog up again on every call, and a page makes dozens."""
+    if not g:
+        return get_translations()
+    locale = get_locale()
+    found = g.get("_portal_catalog")
+    if found is None or found[0] is not locale:  # a new request, refresh() or force_locale()
+        found = g._portal_catalog = (locale, get_translations())
+    return found[1]
+
+
+def install_template_gettext(app):
+    """Templates' _(), ngettext() and their context forms, through `catalog()`."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalog().ugettext(s),
+        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+        newstyle=True)
+
+
 class CatalogTranslations:
     """The gettext interface WTForms expects, answered from the portal's catalog.
 
@@ -40,10 +62,10 @@ class CatalogTranslations:
     """
 
     def gettext(self, string):
-        return get_translations().ugettext(string)
+        return catalog().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return get_translations().ungettext(singular, plural, n)
+        return catalog().ungettext(singular, plural, n)
 
 
 # What WTForms itself can say about the fields the portal uses.
@@ -129,6 +151,12 @@ def time_tag(moment):
         text = _local_time(moment, "medium", locale, zone)
     return Markup('<time datetime="{}Z" title="{}">{}</time>').format(
         moment.isoformat(timespec="seconds"), _local_time(moment, "full", locale, zone), text)
+
+
+def format_datetime(moment, style="medium"):
+    """flask_babel.format_datetime of a stored (naive UTC) time (None: now), remembered per language and zone."""
+    moment = moment or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return _local_time(moment, style, get_locale(), get_timezone())
 
 
 @lru_cache(maxsize=20_000)

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from forum import cache
 from forum.accounts.services import hash_password
 from forum.extensions import db
 from forum.models import User, new_session_token
@@ -64,7 +65,8 @@ def reset(member, password):
     unchanged = User.password_hash.is_(None) if member.password_hash is None \
         else User.password_hash == member.password_hash
     changed = db.session.execute(update(User).where(User.id == member.id, unchanged).values(
-        password_hash=hash_password(password), session_token=new_session_token())).rowcount
+        password_hash=hash_password(password), session_token=new_session_token())
+        .execution_options(**cache.changes_for(member.id))).rowcount
     commit()
     db.session.refresh(member)
     return changed == 1

@@ -215,7 +215,7 @@ def send_digest(notice_kinds: Iterable[str], stamp: InstrumentedAttribute[dateti
         # Conditional updates: of two overlapping runs, only one takes the member and the notices.
         due = db.session.execute(update(User).where(
             User.id == user.id, stamp.is_(None) | (stamp <= now - timedelta(minutes=minutes(user))))
-            .values({stamp: now}).execution_options(synchronize_session=False)).rowcount
+            .values({stamp: now}).execution_options(synchronize_session=False, **cache.changes_for(user.id))).rowcount
         if not due:
             continue
         ids = db.session.scalars(update(Notification).where(

@@ -3,6 +3,7 @@ a repeat view reads none of it from the database, and every change shows on the 
 import re
 
 from forum import cache
+from forum.accounts import members
 from forum.conduct import accept_conduct, current_conduct, publish_conduct
 from forum.connect import watching
 from forum.extensions import db
@@ -136,3 +137,38 @@ def test_a_redis_that_does_not_answer_costs_the_cache_not_the_page(app, member_c
         assert len(chrome_statements(member_client, "/")) == 1  # read from the database each time
     finally:
         app.extensions["chrome_cache"] = local
+
+
+def member_lookups(client, url="/"):
+    """The statements of one view that look the signed-in member up by their session token."""
+    with count_queries() as statements:
+        response = client.get(url)
+    return response, [s for s in statements if "users.session_token =" in s]
+
+
+def test_the_signed_in_member_is_loaded_without_a_query_on_a_repeat_view(member_client):
+    assert member_lookups(member_client)[1] != []  # the first view reads the row
+    response, lookups = member_lookups(member_client)
+    assert response.status_code == 200 and lookups == []
+
+
+def test_suspension_role_and_sign_out_reach_a_cached_session_at_once(app, member_client, member, make_user):
+    boss = make_user("boss", role="admin")
+    member_lookups(member_client)
+    member.role = "moderator"  # as an admin's role change writes it
+    db.session.commit()
+    assert 'href="/moderation/"' in page_text(member_client.get("/"))
+    with app.test_request_context():
+        members.sign_out(boss, member)  # a new session token
+    response, _ = member_lookups(member_client)
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_a_bulk_sign_out_reaches_cached_sessions(app, member_client, member, make_user):
+    boss = make_user("boss", role="admin")
+    assert member_lookups(member_client)[0].status_code == 200
+    assert member_lookups(member_client)[1] == []
+    with app.test_request_context():
+        members.bulk_sign_out(boss, {})
+    response, _ = member_lookups(member_client)
+    assert response.status_code == 302 and "/login" in response.location
