@@ -34,6 +34,7 @@ WATCHED = {"notifications": "user_id", "conduct_acceptances": "user_id", "watche
 EVERYONE = "*"
 TTL_SECONDS = 3600
 PREFIX = "portal:chrome:"
+LOCAL_LIMIT = 100_000  # entries kept in one process (a watch state per member and thread adds up)
 
 
 class LocalStore:
@@ -54,6 +55,9 @@ class LocalStore:
         return [entry[1] if entry is not None and entry[0] > now else None for entry in found]
 
     def set(self, key: str, value: Any, ttl: int) -> None:
+        if len(self.values) >= LOCAL_LIMIT:
+            # Values and generations go together, so nothing old can match a generation counted again.
+            self.values.clear()
         self.values[key] = (time.monotonic() + ttl, value)
 
     def incr(self, keys: Iterable[str]) -> None:

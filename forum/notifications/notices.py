@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import joinedload
 
 from forum import cache
 from forum.extensions import db
@@ -86,3 +87,12 @@ def save_mail_settings(user: User, wanted: Iterable[str], digest_minutes: int) -
     db.session.add_all(MailPreference(user_id=user.id, kind=kind) for kind in set(kinds.optional_kinds()) - set(wanted))
     user.digest_minutes = digest_minutes
     commit()
+
+
+def delivery_overview(page: int) -> tuple[dict[str, int], Pagination]:
+    """Deliveries per state, and a page of the failed ones, newest first."""
+    counts = dict(db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+    failed = db.paginate(select(Delivery).where(Delivery.status == "failed")
+                         .options(joinedload(Delivery.user)).order_by(Delivery.updated_at.desc()),
+                         page=page, per_page=50, error_out=False)
+    return counts, failed

@@ -3,8 +3,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -78,10 +76,7 @@ def mail_settings():
 def deliveries():
     """E-mail delivery: counts by state and the failed deliveries, newest first, with a retry button."""
     permissions.require(permissions.is_admin(current_user))
-    counts = dict(db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
-    failed = db.paginate(select(Delivery).where(Delivery.status == "failed")
-                         .options(joinedload(Delivery.user)).order_by(Delivery.updated_at.desc()),
-                         page=page_arg(), per_page=50, error_out=False)
+    counts, failed = notices.delivery_overview(page_arg())
     return render_template("notifications/deliveries.html", delivery_counts=counts, failed=failed)
 
 
