@@ -1,5 +1,6 @@
 """What every page needs about the member (their account row, unread notifications, Code of Conduct
-accepted, watching), kept between requests so the page chrome costs no SQL.
+accepted, watching), kept between requests so the page chrome costs no SQL; and the main content of
+the hot pages (home, a category, a thread), shared by the readers who see the same (`shared_body`).
 
 The store is Redis when REDIS_URL is set (shared by every worker process), else a dict in the process
 that built the app (`make run`, the tests); a process forked from it without Redis (gunicorn's workers)
@@ -12,7 +13,14 @@ the portal's), so a value computed from the database before that commit is never
 What changes are found by watching the session: rows added, changed or deleted through the ORM, and
 bulk statements on the watched tables (which name their members with `changes_for(...)`, else raise
 the portal's generation).
+
+Shared page bodies carry one more generation, the content's: a commit that writes a table a body may
+show (every table but those in UNSHOWN; of `users`, the columns in SHOWN_USER_COLUMNS) raises it.
+This relies on each statement seeing the latest commit (PostgreSQL's READ COMMITTED): a generation is
+read before the rows it stamps.
 """
+import hashlib
+import hmac
 import json
 import os
 import threading
@@ -22,7 +30,10 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
+from flask_babel import get_locale, get_timezone
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
@@ -36,12 +47,26 @@ TTL_SECONDS = 3600
 PREFIX = "portal:chrome:"
 LOCAL_LIMIT = 100_000  # entries kept in one process (a watch state per member and thread adds up)
 
+CONTENT = "content"  # the generation of what shared page bodies show
+# Tables no shared page body shows (a member's own records, the moderators' files, the Code of Conduct
+# pages): a write to any other table makes every shared body stale, so a new table is safe by default.
+UNSHOWN = {"notifications", "deliveries", "mail_preferences", "watches", "conduct_acceptances", "conduct_versions",
+           "conduct_rules", "login_events", "submissions", "account_requests", "invitations", "resources",
+           "moderation_actions", "cases", "reports", "case_notes", "penalties", "dismissal_proposals", "appeals",
+           "removal_messages", "post_revisions"}
+SHOWN_USER_COLUMNS = ("username", "stored_name", "status", "academy")  # signing in writes the row too
+PAGE_PREFIX = "portal:page:"
+PAGE_TTL_SECONDS = 600
+RELATIVE_TTL_SECONDS = 60  # a body saying "3 minutes ago" is served within its minute only
+LOCAL_PAGE_LIMIT = 500  # bodies kept in one process without Redis (a page of posts is up to ~60 KB)
+
 
 class LocalStore:
     """A dict with expiry, for one process."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = LOCAL_LIMIT) -> None:
         self.pid = os.getpid()
+        self.limit = limit
         self.values: dict[str, tuple[float, Any]] = {}
         self.lock = threading.Lock()
 
@@ -55,7 +80,7 @@ class LocalStore:
         return [entry[1] if entry is not None and entry[0] > now else None for entry in found]
 
     def set(self, key: str, value: Any, ttl: int) -> None:
-        if len(self.values) >= LOCAL_LIMIT:
+        if len(self.values) >= self.limit:
             # Values and generations go together, so nothing old can match a generation counted again.
             self.values.clear()
         self.values[key] = (time.monotonic() + ttl, value)
@@ -109,10 +134,15 @@ class RedisStore:
 def init_app(app: Any) -> None:
     url = app.config.get("CACHE_REDIS_URL") or app.config.get("REDIS_URL")
     app.extensions["chrome_cache"] = RedisStore(url) if url else LocalStore()
+    app.extensions["page_cache"] = RedisStore(url, PAGE_PREFIX) if url else LocalStore(LOCAL_PAGE_LIMIT)
 
 
 def store() -> LocalStore | RedisStore:
     return current_app.extensions["chrome_cache"]
+
+
+def _pages() -> LocalStore | RedisStore:
+    return current_app.extensions["page_cache"]
 
 
 def _generation_keys(user_id: int) -> list[str]:
@@ -182,13 +212,95 @@ def _attached(model: Any, row: dict) -> Any:
     return instance
 
 
+class Body:
+    """A shared page body: its HTML with slots for what is the reader's own, and what the page around
+    it needs to know of it (`meta`: JSON-ready)."""
+
+    def __init__(self, html: str, meta: dict) -> None:
+        self.html, self.meta = html, meta
+
+    def filled(self, **slots: str) -> Markup:
+        """The HTML with the reader's CSRF token and the `slots` (rendered for the reader) in place."""
+        html = self.html.replace(slot_marker("csrf"), generate_csrf())
+        for name, value in slots.items():
+            html = html.replace(slot_marker(name), str(value))
+        return Markup(html)
+
+
+def slot_marker(name: str) -> str:
+    """Where a slot's content goes in a shared body: a word derived from the secret key, so that no
+    member can write one into a post."""
+    return "slot-" + hmac.new(current_app.secret_key.encode(), name.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def slot(name: str) -> Markup:
+    """The template global that leaves a slot in a body (rendered for the reader by the page around it)."""
+    return Markup(slot_marker(name))
+
+
+def note_relative_time() -> None:
+    """A time shown on this page reads "3 minutes ago": a body holding it is good for its minute only."""
+    g.relative_time_shown = True
+
+
+def _minute() -> int:
+    return int(time.time() // 60)
+
+
+def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[str, dict]]) -> Body:
+    """The main content of a page, from the store while the content generation is unchanged.
+
+    `parts` name everything the body depends on besides the database and the reader's language and
+    zone: the page, its arguments, the reader's class (permissions.reader_class). `build()` renders it
+    with every CSRF token left as a slot, and returns (html, meta); meta["personal_for"] lists the
+    readers it is not the same for (the authors on the page: their edit links, their hidden posts),
+    who get a render of their own, never stored."""
+    key = json.dumps([*parts, str(get_locale()), str(get_timezone())], default=str)
+    cache = _pages()
+    usable = cache.usable and store().usable
+    if usable:
+        generation = store().get_many([f"gen:{CONTENT}"])[0] or 0
+        minute = _minute()
+        cached = cache.get_many([key])[0]
+        if (cached is not None and cached[0] == generation and cached[1] in (None, minute)
+                and reader_id not in cached[3].get("personal_for", ())):
+            return Body(cached[2], cached[3])
+    saved_token = g.pop("csrf_token", None)
+    g.csrf_token, g.relative_time_shown = slot_marker("csrf"), False
+    try:
+        html, meta = build()
+    finally:
+        g.pop("csrf_token")
+        if saved_token is not None:
+            g.csrf_token = saved_token
+    if usable and reader_id not in meta.get("personal_for", ()):
+        relative = g.pop("relative_time_shown")
+        cache.set(key, [generation, minute if relative else None, str(html), meta],
+                  RELATIVE_TTL_SECONDS if relative else PAGE_TTL_SECONDS)
+    return Body(str(html), meta)
+
+
 def changes_for(*user_ids: int) -> dict[str, Any]:
     """Execution options of a bulk statement on a watched table: the members whose chrome it changes."""
     return {"chrome_changes": user_ids}
 
 
+# Execution options of a bulk statement that changes nothing a shared body must show at once.
+CONTENT_UNCHANGED = {"content_unchanged": True}
+
+
 def _changed(session: Session, keys: Iterable[Any]) -> None:
     session.info.setdefault("chrome_changed", set()).update(keys)
+
+
+def _shown(instance: Any, table: str, session: Session) -> bool:
+    """Whether writing this row changes what a shared body may show."""
+    if table in UNSHOWN:
+        return False
+    if table != "users" or instance in session.deleted:
+        return True
+    state = inspect(instance)
+    return instance not in session.new and any(state.attrs[key].history.has_changes() for key in SHOWN_USER_COLUMNS)
 
 
 @event.listens_for(Session, "after_flush")
@@ -198,6 +310,8 @@ def _note_flushed_rows(session: Session, flush_context: Any) -> None:
         if table in WATCHED:
             column = WATCHED[table]
             _changed(session, [EVERYONE if column is None else getattr(instance, column)])
+        if table is not None and _shown(instance, table, session):
+            _changed(session, [CONTENT])
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -205,7 +319,11 @@ def _note_bulk_statements(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if table is None or table.name not in WATCHED:
+    if table is None:
+        return
+    if table.name not in UNSHOWN and not state.execution_options.get("content_unchanged"):
+        _changed(state.session, [CONTENT])
+    if table.name not in WATCHED:
         return
     named = state.execution_options.get("chrome_changes")
     if named is not None:
@@ -233,6 +351,9 @@ def _forget_changes(session: Session) -> None:
     session.info.pop("chrome_changed", None)
 
 
-def clear() -> None:
-    """Forget everything (the tests, between tests: ids are used again)."""
-    store().clear()
+def clear(bodies_only: bool = False) -> None:
+    """Forget everything, or the shared bodies only (the tests: between tests, ids are used again;
+    and to measure what a page costs to render)."""
+    if not bodies_only:
+        store().clear()
+    _pages().clear()

@@ -15,6 +15,8 @@ from flask_babel import format_timedelta, get_locale, get_timezone, get_translat
 from flask_login import current_user
 from markupsafe import Markup
 
+from forum import cache
+
 # The catalogs are per language; dates and numbers follow a country's usage. The portal writes
 # European Portuguese ("palavra-passe"), so Portuguese dates are formatted as in Portugal.
 BABEL_LOCALES = {"pt": "pt_PT"}
@@ -145,8 +147,10 @@ def time_tag(moment):
     locale, zone = get_locale(), get_timezone()
     if age.total_seconds() < 60:  # also absorbs clock skew: never "in 2 seconds"
         text = gettext("just now")
+        cache.note_relative_time()
     elif age.days < RELATIVE_UNTIL_DAYS:
         text = format_timedelta(-age, add_direction=True, threshold=1)
+        cache.note_relative_time()
     else:
         text = _local_time(moment, "medium", locale, zone)
     return Markup('<time datetime="{}Z" title="{}">{}</time>').format(

@@ -164,6 +164,18 @@ def can_restore_post(user, post):
             and has_authority_over(user, post.author))
 
 
+def reader_class(user):
+    """All that the rules above read of a reader but who they are: readers of one class may share a
+    page (forum/cache.py shared_body), except where the page names them (their own posts)."""
+    if not is_member(user):
+        return "-"
+    scope = ""
+    if is_moderator(user):
+        scopes = user.moderated_category_ids
+        scope = "all" if is_admin(user) or not scopes else ",".join(map(str, sorted(scopes)))
+    return f"{user.role}:{scope}:{'speaks' if can_speak(user) else 'silent'}"
+
+
 def require(allowed):
     """Abort with 403 unless the permission check passed."""
     if not allowed:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
-from forum import permissions
+from forum import cache, permissions
 from forum.i18n import RELATIVE_UNTIL_DAYS
 from forum.models import utcnow
 
@@ -43,6 +43,8 @@ def _reader(moments):
     any of the fragment's times is recent enough to be shown as relative."""
     now = utcnow()
     recent = any(now - moment < timedelta(days=RELATIVE_UNTIL_DAYS) for moment in moments)
+    if recent:
+        cache.note_relative_time()
     return str(get_locale()), str(get_timezone()), now.replace(second=0, microsecond=0) if recent else None
 
 

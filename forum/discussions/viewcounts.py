@@ -4,7 +4,8 @@ A view costs one HINCRBY, not a database write: an UPDATE per view would take th
 on every read of a popular thread and write a new row version each time. The beat task
 `forum.tasks.flush_thread_views` moves the counts into threads.view_count, so lists show them
 at most a minute late. Without Redis (local use, tests) each view is one UPDATE: there is no other
-store shared by the processes there.
+store shared by the processes there; it leaves shared page bodies as they are (forum/cache.py), or
+every view of a thread would render its page again: the lists there show views as of the last post.
 """
 import logging
 
@@ -12,6 +13,7 @@ import redis
 from flask import current_app
 from sqlalchemy import bindparam, update
 
+from forum import cache
 from forum.extensions import db
 from forum.models import Thread
 from forum.notifications.outbox import commit
@@ -31,20 +33,21 @@ def _redis():
     return _clients[url]
 
 
-def _add(counts):
+def _add(counts, options=None):
     """Add {thread id: views} to the threads, in one executemany, in id order (no lock-order deadlocks)."""
     if counts:
         threads = Thread.__table__
         db.session.execute(update(threads).where(threads.c.id == bindparam("thread_id"))
                            .values(view_count=threads.c.view_count + bindparam("views")),
-                           [{"thread_id": tid, "views": n} for tid, n in sorted(counts.items())])
+                           [{"thread_id": tid, "views": n} for tid, n in sorted(counts.items())],
+                           execution_options=options or {})
     commit()
 
 
 def record_view(thread_id):
     client = _redis()
     if client is None:
-        _add({thread_id: 1})
+        _add({thread_id: 1}, cache.CONTENT_UNCHANGED)
         return
     try:
         client.hincrby(PENDING, thread_id, 1)

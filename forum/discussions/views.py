@@ -1,11 +1,12 @@
 """Reading and writing the forum: home, categories, threads, posts."""
 import math
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum import conduct, markup, params, permissions
+from forum import cache, conduct, markup, params, permissions
 from forum.connect import search as search_service
 from forum.connect import watching
 from forum.discussions import services, viewcounts
@@ -100,24 +101,40 @@ def conduct_gate(message=None):
     return redirect(url_for("auth.conduct", next=request.full_path))
 
 
+def _shared(parts, build):
+    """A page body shared with the readers of this member's class (forum/cache.py shared_body)."""
+    return cache.shared_body(current_user.id, (*parts, permissions.reader_class(current_user)), build)
+
+
 @bp.route("/")
 def index():
     """Latest activity across the portal."""
-    filters = _list_filters()
-    threads = services.latest_threads(current_user, filters, services.Position.from_args(request.args),
-                                      current_app.config["THREADS_PER_PAGE"])
-    categories = services.visible_categories(current_user)
-    return render_template("forum/index.html", threads=threads, filters=filters, categories=categories)
+    filters, position = _list_filters(), services.Position.from_args(request.args)
+
+    def build():
+        threads = services.latest_threads(current_user, filters, position, current_app.config["THREADS_PER_PAGE"])
+        return render_template("forum/_index_body.html", threads=threads, filters=filters,
+                               categories=services.visible_categories(current_user)), {}
+
+    body = _shared(("home", filters, position), build)
+    return render_template("forum/index.html", body=body)
 
 
 @bp.route("/c/<slug>")
 def category(slug):
     """A category's threads, pinned first, optionally of one kind or language."""
-    category = _category_or_404(slug)
-    filters = _list_filters()
-    threads = services.category_threads(current_user, category, filters, services.Position.from_args(request.args),
-                                        current_app.config["THREADS_PER_PAGE"])
-    return render_template("forum/category.html", category=category, threads=threads, filters=filters,
+    filters, position = _list_filters(), services.Position.from_args(request.args)
+
+    def build():
+        category = _category_or_404(slug)
+        threads = services.category_threads(current_user, category, filters, position,
+                                            current_app.config["THREADS_PER_PAGE"])
+        html = render_template("forum/_category_body.html", category=category, threads=threads, filters=filters)
+        return html, {"category": {"id": category.id, "slug": category.slug, "name": category.name}}
+
+    body = _shared(("category", slug, filters, position), build)
+    category = SimpleNamespace(**body.meta["category"])
+    return render_template("forum/category.html", body=body, category=category,
                            watch=watching.watch_state(current_user, category=category))
 
 
@@ -144,14 +161,26 @@ def new_thread(slug):
 @bp.route("/t/<id:thread_id>-<slug>")
 def thread(thread_id, slug=None):
     """A thread's posts, one page at a time, with the reply form."""
-    thread = _thread_or_404(thread_id)
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    pages = max(math.ceil(thread.post_count / per_page), 1)
-    page = min(params.page_arg(), pages)
-    posts = services.thread_page(thread, page, per_page)
-    html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages,
+    asked = params.page_arg()
+
+    def build():
+        thread = _thread_or_404(thread_id)
+        per_page = current_app.config["POSTS_PER_PAGE"]
+        pages = max(math.ceil(thread.post_count / per_page), 1)
+        page = min(asked, pages)
+        posts = services.thread_page(thread, page, per_page)
+        html = render_template("forum/_thread_body.html", thread=thread, posts=posts, page=page, pages=pages)
+        return html, {"thread": {"id": thread.id, "category_id": thread.category_id, "title": thread.title,
+                                 "locked": thread.locked},
+                      "can_reply": permissions.can_reply(current_user, thread),
+                      # The thread's author sees it while hidden; authors see their own hidden posts.
+                      "personal_for": sorted({thread.author_id, *(post.author_id for post in posts)})}
+
+    body = _shared(("thread", thread_id, asked), build)
+    thread = SimpleNamespace(**body.meta["thread"])
+    html = render_template("forum/thread.html", body=body, thread=thread, can_reply=body.meta["can_reply"],
                            form=ReplyForm(), watch=watching.watch_state(current_user, thread=thread))
-    viewcounts.record_view(thread.id)  # after rendering: without Redis it commits, expiring the posts
+    viewcounts.record_view(thread_id)  # after rendering: without Redis it commits, expiring the posts
     return html
 
 
