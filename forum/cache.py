@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -59,6 +59,7 @@ PAGE_PREFIX = "portal:page:"
 PAGE_TTL_SECONDS = 600
 RELATIVE_TTL_SECONDS = 60  # a body saying "3 minutes ago" is served within its minute only
 LOCAL_PAGE_LIMIT = 500  # bodies kept in one process without Redis (a page of posts is up to ~60 KB)
+NEAR_ROWS, NEAR_BODIES = 10_000, 200  # what a process keeps of what it read from Redis
 
 
 class LocalStore:
@@ -149,47 +150,91 @@ def _generation_keys(user_id: int) -> list[str]:
     return [f"gen:{user_id}", "gen:" + EVERYONE]
 
 
+# Names of `remembered` values that every signed-in page shows (the unread count): read with the
+# member's generations, in the request's first round trip.
+EVERY_PAGE: list[str] = []
+
+
+def _read(keys: list[str]) -> list[Any]:
+    """Values from the store; during a request, each key is read once (the generations stay as they
+    were when first read, which only makes what is stamped with them older; a commit that raises
+    some forgets them)."""
+    if not has_request_context():
+        return store().get_many(keys)
+    seen = g.setdefault("chrome_read", {})
+    missing = [key for key in keys if key not in seen]
+    if missing:
+        seen.update(zip(missing, store().get_many(missing)))
+    return [seen[key] for key in keys]
+
+
+def _remember(key: str, value: Any, ttl: int) -> None:
+    store().set(key, value, ttl)
+    if has_request_context():
+        g.setdefault("chrome_read", {})[key] = value
+
+
+def _near(name: str) -> LocalStore | None:
+    """This process's copy of what it last read from Redis (member rows, page bodies), checked against
+    the generations read from Redis like the original; None when the store is this process's already."""
+    if not isinstance(store(), RedisStore):
+        return None
+    copies = current_app.extensions.setdefault("near_copies", {})
+    if copies.get("pid") != os.getpid():  # a forked worker starts empty
+        copies.clear()
+        copies.update(pid=os.getpid(), rows=LocalStore(NEAR_ROWS), bodies=LocalStore(NEAR_BODIES))
+    return copies[name]
+
+
 def remembered(user_id: int, name: str, compute: Callable[[], Any]) -> Any:
     """compute() for the member, from the store while neither their generation nor the portal's
     changed since it was computed. `compute` must return JSON-ready values."""
-    cache = store()
-    if not cache.usable:
+    if not store().usable:
         return compute()
-    member_generation, portal_generation, cached = cache.get_many([*_generation_keys(user_id), f"{user_id}:{name}"])
+    member_generation, portal_generation, cached = _read([*_generation_keys(user_id), f"{user_id}:{name}"])
     stamp = [member_generation or 0, portal_generation or 0]
     if cached is not None and cached[0] == stamp:
         return cached[1]
     value = compute()
-    cache.set(f"{user_id}:{name}", [stamp, value], TTL_SECONDS)
+    _remember(f"{user_id}:{name}", [stamp, value], TTL_SECONDS)
     return value
 
 
 def signed_in_member(token: str) -> Any:
     """The member whose session token this is, or None: their row from the cache while their
     generation is unchanged, attached to the session without a query. A suspension, a dismissal or a
-    sign-out changes the row (a new token, a status), so the next request reads the database again."""
+    sign-out changes the row (a new token, a status), so the next request reads the database again.
+    With this process's copy of the row, the request's first round trip to Redis reads only the
+    generations and what every page shows."""
     from forum.models import User
 
     def read() -> dict | None:
         row = db.session.execute(select(User.__table__).where(User.session_token == token)).mappings().first()
         return None if row is None else {name: _encoded(value) for name, value in row.items()}
 
-    cache = store()
-    if not cache.usable:
+    if not store().usable:
         row = read()
     else:
-        cached, portal_generation = cache.get_many([f"token:{token}", "gen:" + EVERYONE])
-        member_generation = cache.get_many([f"gen:{cached[0]}"])[0] if cached is not None else None
-        if cached is not None and cached[1] == [member_generation or 0, portal_generation or 0]:
-            row = cached[2]
+        row, near, key = None, _near("rows"), f"token:{token}"
+        for source in ("near", "store") if near is not None else ("store",):
+            cached = near.get_many([key])[0] if source == "near" else _read([key])[0]
+            if cached is None:
+                continue
+            member_id = cached[0]
+            _read([*_generation_keys(member_id), f"gen:{CONTENT}", *(f"{member_id}:{name}" for name in EVERY_PAGE)])
+            if cached[1] == [x or 0 for x in _read(_generation_keys(member_id))]:
+                row = cached[2]
+                if source == "store" and near is not None:
+                    near.set(key, cached, TTL_SECONDS)
+                break
         else:
             row = read()
             if row is not None:
                 # The generations are read after the row: a change committed in between would be cached
                 # under the new generation, so the row is read again and kept only if it is the same.
-                stamp = [x or 0 for x in cache.get_many([f"gen:{row['id']}", "gen:" + EVERYONE])]
+                stamp = [x or 0 for x in store().get_many(_generation_keys(row["id"]))]
                 if read() == row:
-                    cache.set(f"token:{token}", [row["id"], stamp, row], TTL_SECONDS)
+                    _remember(key, [row["id"], stamp, row], TTL_SECONDS)
     return None if row is None else _attached(User, row)
 
 
@@ -256,15 +301,21 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
     readers it is not the same for (the authors on the page: their edit links, their hidden posts),
     who get a render of their own, never stored."""
     key = json.dumps([*parts, str(get_locale()), str(get_timezone())], default=str)
-    cache = _pages()
+    cache, near = _pages(), _near("bodies")
     usable = cache.usable and store().usable
     if usable:
-        generation = store().get_many([f"gen:{CONTENT}"])[0] or 0
-        minute = _minute()
-        cached = cache.get_many([key])[0]
-        if (cached is not None and cached[0] == generation and cached[1] in (None, minute)
-                and reader_id not in cached[3].get("personal_for", ())):
-            return Body(cached[2], cached[3])
+        generation, minute = _read([f"gen:{CONTENT}"])[0] or 0, _minute()
+
+        def fits(entry: Any) -> bool:
+            return (entry is not None and entry[0] == generation and entry[1] in (None, minute)
+                    and reader_id not in entry[3].get("personal_for", ()))
+
+        for source in ([near] if near is not None else []) + [cache]:
+            cached = source.get_many([key])[0]
+            if fits(cached):
+                if source is not near and near is not None:
+                    near.set(key, cached, PAGE_TTL_SECONDS)  # checked against the generation and minute anyway
+                return Body(cached[2], cached[3])
     saved_token = g.pop("csrf_token", None)
     g.csrf_token, g.relative_time_shown = slot_marker("csrf"), False
     try:
@@ -275,8 +326,10 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
             g.csrf_token = saved_token
     if usable and reader_id not in meta.get("personal_for", ()):
         relative = g.pop("relative_time_shown")
-        cache.set(key, [generation, minute if relative else None, str(html), meta],
-                  RELATIVE_TTL_SECONDS if relative else PAGE_TTL_SECONDS)
+        entry, ttl = [generation, minute if relative else None, str(html), meta], (
+            RELATIVE_TTL_SECONDS if relative else PAGE_TTL_SECONDS)
+        for target in [cache] + ([near] if near is not None else []):
+            target.set(key, entry, ttl)
     return Body(str(html), meta)
 
 
@@ -344,6 +397,8 @@ def _raise_generations(session: Session) -> None:
         cache = store()
         if cache.usable:
             cache.incr(f"gen:{key}" for key in changed)
+        if has_request_context():
+            g.pop("chrome_read", None)
 
 
 @event.listens_for(Session, "after_rollback")

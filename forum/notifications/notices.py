@@ -66,6 +66,9 @@ def unread_shown(user: User) -> int:
     return cache.remembered(user.id, "unread", lambda: unread_count(user))
 
 
+cache.EVERY_PAGE.append("unread")  # read with the member's row, in the request's first round trip
+
+
 def mark_read(user: User, notification: Notification | None = None) -> None:
     """Mark one of the member's notifications read, or all of them."""
     query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -150,3 +150,30 @@ def test_without_a_usable_store_pages_render_from_the_database(app, member_clien
     assert reads(member_client, "/") != []
     assert "Border checkpoints" in page_text(member_client.get("/"))
     assert cache.store().usable
+
+
+@pytest.fixture
+def on_redis(app, redis_server):
+    """The chrome and the bodies on Redis, as under gunicorn; this process keeps its near copies."""
+    saved = {name: app.extensions[name] for name in ("chrome_cache", "page_cache")}
+    app.extensions["chrome_cache"] = cache.RedisStore(redis_server.url)
+    app.extensions["page_cache"] = cache.RedisStore(redis_server.url, cache.PAGE_PREFIX)
+    app.extensions.pop("near_copies", None)
+    yield cache.RedisStore(redis_server.url, cache.PAGE_PREFIX)
+    app.extensions.update(saved)
+    app.extensions.pop("near_copies", None)
+
+
+def test_on_redis_a_repeat_view_reads_nothing_and_every_change_shows(app, member, member_client, make_user,
+                                                                     other_thread, on_redis):
+    url = f"/t/{other_thread.id}"
+    member_client.get(url)
+    assert reads(member_client, url) == []
+    assert len(app.extensions["near_copies"]["bodies"].values) == 1  # this process's copy of the body
+    services.reply(make_user("worker2"), other_thread, "Written on another worker")
+    assert "Written on another worker" in page_text(member_client.get(url))  # the copy is checked, not trusted
+    app.extensions["near_copies"]["pid"] = -1  # a process forked later starts with no copies
+    assert reads(member_client, url) == []  # ... and reads the body and the member from Redis
+    member.suspended_until = utcnow().replace(year=2100)
+    db.session.commit()
+    assert member_client.get(url).status_code == 302  # the copy of the member's row is not trusted either
