@@ -141,5 +141,5 @@ def _register_template_helpers(app):
         can=permissions, academies=ACADEMIES, thread_kinds=THREAD_KINDS, languages=LANGUAGES,
         conduct_accepted=conduct_accepted, format_datetime=i18n.format_datetime, time_tag=i18n.time_tag,
         format_number=format_decimal, html_lang=i18n.html_lang, current_language=i18n.current_language,
-        ign_enabled=ign.enabled, fragments=fragments, slot=cache.slot,
+        ign_enabled=ign.enabled, fragments=fragments, slot=cache.slot, personal=cache.personal,
     )

@@ -23,10 +23,12 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import redis
@@ -257,30 +259,53 @@ def _attached(model: Any, row: dict) -> Any:
     return instance
 
 
+CHROME_SLOTS = ("member_nav", "flashes", "language_action")  # templates/_macros/chrome.html
+_SLOT = re.compile(r"slot-[0-9a-f]{24}")
+
+
 class Body:
-    """A shared page body: its HTML with slots for what is the reader's own, and what the page around
-    it needs to know of it (`meta`: JSON-ready)."""
+    """A shared page: its HTML with slots for what is the reader's own, and what the view needs to
+    know of it (`meta`: JSON-ready)."""
 
     def __init__(self, html: str, meta: dict) -> None:
         self.html, self.meta = html, meta
 
-    def filled(self, **slots: str) -> Markup:
-        """The HTML with the reader's CSRF token and the `slots` (rendered for the reader) in place."""
-        html = self.html.replace(slot_marker("csrf"), generate_csrf())
-        for name, value in slots.items():
-            html = html.replace(slot_marker(name), str(value))
-        return Markup(html)
+    def filled(self, **slots: Any) -> Markup:
+        """The page for this reader: their chrome (templates/_macros/chrome.html), CSRF token and
+        `slots` in place, in one pass over the HTML."""
+        chrome = template_parts("_macros/chrome.html")
+        values = {"csrf": generate_csrf(), **{name: getattr(chrome, name)() for name in CHROME_SLOTS}, **slots}
+        found = {slot_marker(name): str(value) for name, value in values.items()}
+        return Markup(_SLOT.sub(lambda match: found.get(match.group(), match.group()), self.html))
+
+
+def template_parts(name: str, **context: Any) -> Any:
+    """The macros of template `name`, bound to this request's template context (context processors
+    included): the reader's own parts of a shared page, rendered outside it."""
+    current_app.update_template_context(context)
+    return current_app.jinja_env.get_template(name).make_module(context)
 
 
 def slot_marker(name: str) -> str:
-    """Where a slot's content goes in a shared body: a word derived from the secret key, so that no
+    """Where a slot's content goes in a shared page: a word derived from the secret key, so that no
     member can write one into a post."""
-    return "slot-" + hmac.new(current_app.secret_key.encode(), name.encode(), hashlib.sha256).hexdigest()[:24]
+    return _marker(current_app.secret_key, name)
+
+
+@lru_cache(maxsize=64)
+def _marker(secret: str, name: str) -> str:
+    return "slot-" + hmac.new(secret.encode(), name.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def slot(name: str) -> Markup:
-    """The template global that leaves a slot in a body (rendered for the reader by the page around it)."""
+    """The template global that leaves a slot in a shared page."""
     return Markup(slot_marker(name))
+
+
+def personal(name: str, part: Callable[[], Any]) -> Any:
+    """The template global for a part of the page that is the reader's own: `part()`, or a slot
+    while a shared page is built."""
+    return slot(name) if g.get("sharing_page") else part()
 
 
 def note_relative_time() -> None:
@@ -293,13 +318,14 @@ def _minute() -> int:
 
 
 def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[str, dict]]) -> Body:
-    """The main content of a page, from the store while the content generation is unchanged.
+    """A page shared by its readers in the same position, from the store while the content generation
+    is unchanged.
 
-    `parts` name everything the body depends on besides the database and the reader's language and
+    `parts` name everything the page depends on besides the database and the reader's language and
     zone: the page, its arguments, the reader's class (permissions.reader_class). `build()` renders it
-    with every CSRF token left as a slot, and returns (html, meta); meta["personal_for"] lists the
-    readers it is not the same for (the authors on the page: their edit links, their hidden posts),
-    who get a render of their own, never stored."""
+    with the reader's own parts left as slots (`personal`, `slot`, every CSRF token) and returns
+    (html, meta); meta["personal_for"] lists the readers it is not the same for (the authors on the
+    page: their edit links, their hidden posts), who get a render of their own, never stored."""
     key = json.dumps([*parts, str(get_locale()), str(get_timezone())], default=str)
     cache, near = _pages(), _near("bodies")
     usable = cache.usable and store().usable
@@ -317,11 +343,12 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
                     near.set(key, cached, PAGE_TTL_SECONDS)  # checked against the generation and minute anyway
                 return Body(cached[2], cached[3])
     saved_token = g.pop("csrf_token", None)
-    g.csrf_token, g.relative_time_shown = slot_marker("csrf"), False
+    g.csrf_token, g.relative_time_shown, g.sharing_page = slot_marker("csrf"), False, True
     try:
         html, meta = build()
     finally:
         g.pop("csrf_token")
+        g.sharing_page = False
         if saved_token is not None:
             g.csrf_token = saved_token
     if usable and reader_id not in meta.get("personal_for", ()):

@@ -102,7 +102,7 @@ def conduct_gate(message=None):
 
 
 def _shared(parts, build):
-    """A page body shared with the readers of this member's class (forum/cache.py shared_body)."""
+    """A page shared with the readers of this member's class (forum/cache.py shared_body)."""
     return cache.shared_body(current_user.id, (*parts, permissions.reader_class(current_user)), build)
 
 
@@ -113,11 +113,10 @@ def index():
 
     def build():
         threads = services.latest_threads(current_user, filters, position, current_app.config["THREADS_PER_PAGE"])
-        return render_template("forum/_index_body.html", threads=threads, filters=filters,
+        return render_template("forum/index.html", threads=threads, filters=filters,
                                categories=services.visible_categories(current_user)), {}
 
-    body = _shared(("home", filters, position), build)
-    return render_template("forum/index.html", body=body)
+    return _shared(("home", filters, position), build).filled()
 
 
 @bp.route("/c/<slug>")
@@ -129,13 +128,13 @@ def category(slug):
         category = _category_or_404(slug)
         threads = services.category_threads(current_user, category, filters, position,
                                             current_app.config["THREADS_PER_PAGE"])
-        html = render_template("forum/_category_body.html", category=category, threads=threads, filters=filters)
-        return html, {"category": {"id": category.id, "slug": category.slug, "name": category.name}}
+        html = render_template("forum/category.html", category=category, threads=threads, filters=filters)
+        return html, {"category": {"id": category.id, "slug": category.slug}}
 
-    body = _shared(("category", slug, filters, position), build)
-    category = SimpleNamespace(**body.meta["category"])
-    return render_template("forum/category.html", body=body, category=category,
-                           watch=watching.watch_state(current_user, category=category))
+    page = _shared(("category", slug, filters, position), build)
+    category = SimpleNamespace(**page.meta["category"])
+    watch = watching.watch_state(current_user, category=category)
+    return page.filled(watch=cache.template_parts("_macros/watching.html").category_watch(category, watch))
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -169,17 +168,19 @@ def thread(thread_id, slug=None):
         pages = max(math.ceil(thread.post_count / per_page), 1)
         page = min(asked, pages)
         posts = services.thread_page(thread, page, per_page)
-        html = render_template("forum/_thread_body.html", thread=thread, posts=posts, page=page, pages=pages)
-        return html, {"thread": {"id": thread.id, "category_id": thread.category_id, "title": thread.title,
+        html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages)
+        return html, {"thread": {"id": thread.id, "category_id": thread.category_id,
                                  "locked": thread.locked},
                       "can_reply": permissions.can_reply(current_user, thread),
                       # The thread's author sees it while hidden; authors see their own hidden posts.
                       "personal_for": sorted({thread.author_id, *(post.author_id for post in posts)})}
 
-    body = _shared(("thread", thread_id, asked), build)
-    thread = SimpleNamespace(**body.meta["thread"])
-    html = render_template("forum/thread.html", body=body, thread=thread, can_reply=body.meta["can_reply"],
-                           form=ReplyForm(), watch=watching.watch_state(current_user, thread=thread))
+    page = _shared(("thread", thread_id, asked), build)
+    thread = SimpleNamespace(**page.meta["thread"])
+    watch = watching.watch_state(current_user, thread=thread)
+    html = page.filled(watch=cache.template_parts("_macros/watching.html").thread_watch(thread, watch),
+                       reply=cache.template_parts("forum/_thread_parts.html").reply_box(
+                           thread, ReplyForm(), page.meta["can_reply"]))
     viewcounts.record_view(thread_id)  # after rendering: without Redis it commits, expiring the posts
     return html
 
