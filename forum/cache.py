@@ -276,7 +276,12 @@ class Body:
         chrome = template_parts("_macros/chrome.html")
         values = {"csrf": generate_csrf(), **{name: getattr(chrome, name)() for name in CHROME_SLOTS}, **slots}
         found = {slot_marker(name): str(value) for name, value in values.items()}
-        return Markup(_SLOT.sub(lambda match: found.get(match.group(), match.group()), self.html))
+
+        def put(match: re.Match) -> str:
+            return found.get(match.group(), match.group())
+
+        found = {marker: _SLOT.sub(put, value) for marker, value in found.items()}  # a slot's own slots
+        return Markup(_SLOT.sub(put, self.html))
 
 
 def template_parts(name: str, **context: Any) -> Any:

@@ -179,7 +179,11 @@ class SubmissionTokenField(HiddenField):
     _SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
     def __init__(self, **kwargs):
-        super().__init__(default=lambda: secrets.token_urlsafe(32), **kwargs)
+        super().__init__(default=self.fresh, **kwargs)
+
+    @staticmethod
+    def fresh():
+        return secrets.token_urlsafe(32)
 
     def process_formdata(self, valuelist):
         token = valuelist[0] if valuelist else ""

@@ -11,7 +11,7 @@ from forum.connect import search as search_service
 from forum.connect import watching
 from forum.discussions import services, viewcounts
 from forum.extensions import db, limiter
-from forum.forms import EditPostForm, ReplyForm, ThreadForm
+from forum.forms import EditPostForm, ReplyForm, SubmissionTokenField, ThreadForm
 from forum.models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
 from forum.notifications.models import Notification
 
@@ -169,20 +169,27 @@ def thread(thread_id, slug=None):
         page = min(asked, pages)
         posts = services.thread_page(thread, page, per_page)
         html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages)
-        return html, {"thread": {"id": thread.id, "category_id": thread.category_id,
-                                 "locked": thread.locked},
-                      "can_reply": permissions.can_reply(current_user, thread),
+        can_reply = permissions.can_reply(current_user, thread)
+        form = ReplyForm(submission=cache.slot_marker("submission"))  # each reader's own token
+        return html, {"thread": {"id": thread.id, "category_id": thread.category_id},
+                      "reply_form": str(_thread_parts().reply_form(thread, form)) if can_reply else None,
                       # The thread's author sees it while hidden; authors see their own hidden posts.
                       "personal_for": sorted({thread.author_id, *(post.author_id for post in posts)})}
 
     page = _shared(("thread", thread_id, asked), build)
     thread = SimpleNamespace(**page.meta["thread"])
     watch = watching.watch_state(current_user, thread=thread)
+    reply = page.meta["reply_form"]
+    if reply is not None and not conduct.accepted_shown(current_user):
+        reply = _thread_parts().conduct_link()
     html = page.filled(watch=cache.template_parts("_macros/watching.html").thread_watch(thread, watch),
-                       reply=cache.template_parts("forum/_thread_parts.html").reply_box(
-                           thread, ReplyForm(), page.meta["can_reply"]))
+                       reply=reply, submission=SubmissionTokenField.fresh())
     viewcounts.record_view(thread_id)  # after rendering: without Redis it commits, expiring the posts
     return html
+
+
+def _thread_parts():
+    return cache.template_parts("forum/_thread_parts.html")
 
 
 @bp.route("/t/<id:thread_id>/reply", methods=["GET", "POST"])

@@ -91,6 +91,21 @@ def _opening_id(thread):
                                                                 Post.number == 1))
 
 
+def test_each_view_has_its_own_form_token_and_the_reader_s_own_conduct_gate(app, member_client, make_user,
+                                                                            other_thread):
+    url = f"/t/{other_thread.id}"
+    views = [page_text(member_client.get(url)) for _ in range(2)]
+    tokens = [re.search(r'name="submission"[^>]*value="([^"]+)"', view).group(1) for view in views]
+    assert tokens[0] != tokens[1] and "slot-" not in " ".join(views)
+    sent = member_client.post(f"{url}/reply", data={"body": "Sent from a shared page", "language": "en",
+                                                    "submission": tokens[1]})
+    assert sent.status_code == 302
+    newcomer = session_as(app.test_client(), make_user("newcomer", accepted=False))
+    page = page_text(newcomer.get(url))
+    assert "Accept the Code of Conduct to reply." in page and 'name="submission"' not in page
+    assert 'id="reply-title"' in page
+
+
 def test_a_silenced_member_shares_nothing_with_those_who_may_reply(app, member_client, make_user, other_thread):
     url = f"/t/{other_thread.id}"
     assert 'id="reply-title"' in page_text(member_client.get(url))
