@@ -43,13 +43,16 @@ from forum.extensions import db
 
 # Tables whose rows change a member's chrome: the column naming the member (None: every member's).
 WATCHED = {"notifications": "user_id", "conduct_acceptances": "user_id", "watches": "user_id",
-           "conduct_versions": None, "users": "id"}
+           "conduct_versions": None, "users": "id", "category_moderators": "user_id"}
 EVERYONE = "*"
 TTL_SECONDS = 3600
 PREFIX = "portal:chrome:"
 LOCAL_LIMIT = 100_000  # entries kept in one process (a watch state per member and thread adds up)
 
 CONTENT = "content"  # the generation of what shared page bodies show
+# Generations of other subjects, raised by a write to their tables ({table: generation}; domains
+# register theirs with `watch_table`, such as moderation's cases for the moderators' open-case count).
+TABLE_GENERATIONS: dict[str, str] = {}
 # Tables no shared page body shows (a member's own records, the moderators' files, the Code of Conduct
 # pages): a write to any other table makes every shared body stale, so a new table is safe by default.
 UNSHOWN = {"notifications", "deliveries", "mail_preferences", "watches", "conduct_acceptances", "conduct_versions",
@@ -188,13 +191,18 @@ def _near(name: str) -> LocalStore | None:
     return copies[name]
 
 
-def remembered(user_id: int, name: str, compute: Callable[[], Any]) -> Any:
+def watch_table(table: str, generation: str) -> None:
+    """Raise `generation` after every commit that writes `table` (for `remembered(..., also=...)`)."""
+    TABLE_GENERATIONS[table] = generation
+
+
+def remembered(user_id: int, name: str, compute: Callable[[], Any], also: tuple[str, ...] = ()) -> Any:
     """compute() for the member, from the store while neither their generation nor the portal's
-    changed since it was computed. `compute` must return JSON-ready values."""
+    (nor those named in `also`) changed since it was computed. `compute` must return JSON-ready values."""
     if not store().usable:
         return compute()
-    member_generation, portal_generation, cached = _read([*_generation_keys(user_id), f"{user_id}:{name}"])
-    stamp = [member_generation or 0, portal_generation or 0]
+    *generations, cached = _read([*_generation_keys(user_id), *(f"gen:{topic}" for topic in also), f"{user_id}:{name}"])
+    stamp = [generation or 0 for generation in generations]
     if cached is not None and cached[0] == stamp:
         return cached[1]
     value = compute()
@@ -397,6 +405,8 @@ def _note_flushed_rows(session: Session, flush_context: Any) -> None:
             _changed(session, [EVERYONE if column is None else getattr(instance, column)])
         if table is not None and _shown(instance, table, session):
             _changed(session, [CONTENT])
+        if table in TABLE_GENERATIONS:
+            _changed(session, [TABLE_GENERATIONS[table]])
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -408,6 +418,8 @@ def _note_bulk_statements(state: ORMExecuteState) -> None:
         return
     if table.name not in UNSHOWN and not state.execution_options.get("content_unchanged"):
         _changed(state.session, [CONTENT])
+    if table.name in TABLE_GENERATIONS:
+        _changed(state.session, [TABLE_GENERATIONS[table.name]])
     if table.name not in WATCHED:
         return
     named = state.execution_options.get("chrome_changes")

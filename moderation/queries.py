@@ -9,7 +9,7 @@ from statistics import median
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from forum import hooks, permissions
+from forum import cache, hooks, permissions
 from forum.accounts.personal_data import iso_time
 from forum.audit import ModerationAction
 from forum.extensions import db
@@ -56,6 +56,14 @@ def rules_cited(case_ids):
 
 def open_case_count(user):
     return db.session.scalar(_visible(select(func.count(Case.id)), user).where(Case.status != "resolved"))
+
+
+def open_case_count_shown(user):
+    """The count in the moderators' navigation: from the cache until a case changes (or their scope)."""
+    return cache.remembered(user.id, "open_cases", lambda: open_case_count(user), also=("cases",))
+
+
+cache.watch_table("cases", "cases")
 
 
 def pending_appeal_count(user):

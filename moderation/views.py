@@ -9,6 +9,7 @@ from flask_login import current_user
 from forum import permissions
 from forum.accounts.services import member_from_record_token
 from forum.conduct import ConductNotAccepted, current_conduct
+from forum.discussions import fragments
 from forum.discussions.views import conduct_gate, post_url
 from forum.extensions import db, limiter
 from forum.models import Category, Post, User
@@ -49,7 +50,7 @@ def moderation_counts():
             return {}
         if not permissions.is_moderator(current_user):
             return {}
-        return {"open_cases": queries.open_case_count(current_user)}
+        return {"open_cases": queries.open_case_count_shown(current_user)}
     return {"moderation_counts": counts, **template_helpers()}
 
 
@@ -133,8 +134,20 @@ def queue():
                                  sort, page_arg())
     categories = db.session.scalars(db.select(Category).order_by(Category.position)).all()
     return render_template("moderation/queue.html", cases=cases, cited=cited, status=status, sort=sort,
-                           categories=categories, args=request.args,
+                           categories=categories, args=request.args, case_rows=_case_rows,
                            appeals=queries.pending_appeal_count(current_user))
+
+
+def _case_rows(macro, cases, cited):
+    """`macro(cases, cited)` (the rows of templates/moderation/queue.html), kept under everything
+    the rows show: a queue mostly changes a case at a time."""
+    version = current_conduct()  # the rules' titles
+    key = ("cases", fragments.reader(), version and version.number, tuple(
+        (case.id, case.status, case.report_count, case.first_reported_at, case.outcome, case.category and case.category.name,
+         case.post and case.post.thread.title, str(case.member.display_name),
+         case.claimed_by and str(case.claimed_by.display_name), tuple(sorted(cited[case.id].items())))
+        for case in cases))
+    return fragments.cached(key, lambda: macro(cases, cited))
 
 
 def _case_or_404(case_id):

@@ -114,6 +114,18 @@ def test_navigation_shows_the_open_case_count_to_moderators_only(
     assert nav_open_cases(page) is None and 'href="/moderation/' not in page
 
 
+def test_the_open_case_count_comes_from_the_cache_until_a_case_changes(author, reporters, make_user, moderator_client):
+    case = reported_post(author, "Topic One", reporters[:1])
+    assert nav_open_cases(moderator_client.get("/").get_data(as_text=True)) == 1
+    with count_queries() as statements:
+        assert nav_open_cases(moderator_client.get("/").get_data(as_text=True)) == 1
+    assert not [s for s in statements if "count(cases.id)" in s]
+    reported_post(author, "Topic Two", reporters[:1])
+    assert nav_open_cases(moderator_client.get("/").get_data(as_text=True)) == 2
+    services.dismiss_case(make_user("decider", role="moderator"), case, "Fine.")
+    assert nav_open_cases(moderator_client.get("/").get_data(as_text=True)) == 1
+
+
 def test_a_claimed_case_shows_who_holds_it(app, make_user, author, reporters):
     case = reported_post(author, "Claimed topic", reporters[:1])
     holder = signed_in(app, make_user("maria", role="moderator", display_name="Maria Holder"))
