@@ -21,6 +21,7 @@ read before the rows it stamps.
 """
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import re
@@ -268,28 +269,29 @@ def _attached(model: Any, row: dict) -> Any:
 
 
 CHROME_SLOTS = ("member_nav", "flashes", "language_action")  # templates/_macros/chrome.html
-_SLOT = re.compile(r"slot-[0-9a-f]{24}")
+_SLOT = re.compile(r"(slot-[0-9a-f]{24})")
 
 
 class Body:
-    """A shared page: its HTML with slots for what is the reader's own, and what the view needs to
-    know of it (`meta`: JSON-ready)."""
+    """A shared page: its HTML cut at its slots (text, slot, text, ...: `_SLOT.split`), where what
+    is the reader's own goes, and what the view needs to know of it (`meta`: JSON-ready)."""
 
-    def __init__(self, html: str, meta: dict) -> None:
-        self.html, self.meta = html, meta
+    def __init__(self, pieces: list[str], meta: dict) -> None:
+        self.pieces, self.meta = pieces, meta
 
     def filled(self, **slots: Any) -> Markup:
         """The page for this reader: their chrome (templates/_macros/chrome.html), CSRF token and
-        `slots` in place, in one pass over the HTML."""
+        `slots` in place."""
         chrome = template_parts("_macros/chrome.html")
         values = {"csrf": generate_csrf(), **{name: getattr(chrome, name)() for name in CHROME_SLOTS}, **slots}
         found = {slot_marker(name): str(value) for name, value in values.items()}
+        found = {marker: _joined(_SLOT.split(value), found) for marker, value in found.items()}  # a slot's slots
+        return Markup(_joined(self.pieces, found))
 
-        def put(match: re.Match) -> str:
-            return found.get(match.group(), match.group())
 
-        found = {marker: _SLOT.sub(put, value) for marker, value in found.items()}  # a slot's own slots
-        return Markup(_SLOT.sub(put, self.html))
+def _joined(pieces: list[str], found: dict[str, str]) -> str:
+    """The pieces with each slot (the odd ones) replaced by its value; an unknown one stays as it is."""
+    return "".join(found.get(piece, piece) if odd else piece for piece, odd in zip(pieces, itertools.cycle((0, 1))))
 
 
 def template_parts(name: str, **context: Any) -> Any:
@@ -364,13 +366,14 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
         g.sharing_page = False
         if saved_token is not None:
             g.csrf_token = saved_token
+    pieces = _SLOT.split(str(html))
     if usable and reader_id not in meta.get("personal_for", ()):
         relative = g.pop("relative_time_shown")
-        entry, ttl = [generation, minute if relative else None, str(html), meta], (
+        entry, ttl = [generation, minute if relative else None, pieces, meta], (
             RELATIVE_TTL_SECONDS if relative else PAGE_TTL_SECONDS)
         for target in [cache] + ([near] if near is not None else []):
             target.set(key, entry, ttl)
-    return Body(str(html), meta)
+    return Body(pieces, meta)
 
 
 def changes_for(*user_ids: int) -> dict[str, Any]:

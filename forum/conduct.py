@@ -67,6 +67,9 @@ def accepted_shown(user: User) -> bool:
     return bool(cache.remembered(user.id, "conduct", lambda: has_accepted_current_conduct(user)))
 
 
+cache.EVERY_PAGE.append("conduct")  # read in the request's first round trip (the thread page's reply box)
+
+
 def require_conduct_accepted(user: User) -> None:
     if not has_accepted_current_conduct(user):
         raise ConductNotAccepted()
