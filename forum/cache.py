@@ -332,20 +332,21 @@ def _minute() -> int:
     return int(time.time() // 60)
 
 
-def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[str, dict]]) -> Body:
-    """A page shared by its readers in the same position, from the store while the content generation
-    is unchanged.
+def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[str, dict]],
+                generations: tuple[str, ...] = (CONTENT,)) -> Body:
+    """A page shared by the readers in the same position, from the store while its generations (the
+    content's, and for the moderators' pages the cases') are unchanged.
 
     `parts` name everything the page depends on besides the database and the reader's language and
-    zone: the page, its arguments, the reader's class (permissions.reader_class). `build()` renders it
-    with the reader's own parts left as slots (`personal`, `slot`, every CSRF token) and returns
-    (html, meta); meta["personal_for"] lists the readers it is not the same for (the authors on the
-    page: their edit links, their hidden posts), who get a render of their own, never stored."""
+    zone: the page, its arguments, the reader's class (permissions.shared adds it). `build()` renders
+    it with the reader's own parts left as slots (`personal`, `slot`, every CSRF token) and returns
+    (html, meta); meta["personal_for"] lists the readers it is not the same for (the authors on a
+    thread page: their edit links, their hidden posts), who get a render of their own, never stored."""
     key = json.dumps([*parts, str(get_locale()), str(get_timezone())], default=str)
     cache, near = _pages(), _near("bodies")
     usable = cache.usable and store().usable
     if usable:
-        generation, minute = _read([f"gen:{CONTENT}"])[0] or 0, _minute()
+        generation, minute = [value or 0 for value in _read([f"gen:{name}" for name in generations])], _minute()
 
         def fits(entry: Any) -> bool:
             return (entry is not None and entry[0] == generation and entry[1] in (None, minute)

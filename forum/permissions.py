@@ -11,6 +11,7 @@ and tests/forum/test_permissions_sql.py checks that both agree.
 from flask import abort
 from sqlalchemy import false, or_, true
 
+from forum import cache
 from forum.models import Post, Thread
 
 
@@ -39,20 +40,26 @@ def can_speak(user):
     return is_member(user) and not user.is_silenced
 
 
+def moderator_scopes(user):
+    """The categories a scoped moderator looks after (empty for global moderators): asked on every
+    page a moderator opens, so kept in the cache until their scopes change."""
+    return set(cache.remembered(user.id, "scopes", lambda: sorted(user.moderated_category_ids)))
+
+
 def moderates_category(user, category_id):
     if is_admin(user):
         return True
     if not is_moderator(user):
         return False
-    scopes = user.moderated_category_ids
+    scopes = moderator_scopes(user)
     return not scopes or category_id in scopes
 
 
 def moderates_category_sql(user, category_id):
     """moderates_category as a condition on a category id column."""
-    if is_admin(user) or (is_moderator(user) and not user.moderated_category_ids):
+    if is_admin(user) or (is_moderator(user) and not moderator_scopes(user)):
         return true()
-    return category_id.in_(user.moderated_category_ids) if is_moderator(user) else false()
+    return category_id.in_(moderator_scopes(user)) if is_moderator(user) else false()
 
 
 def can_view_category(user, category):
@@ -128,7 +135,7 @@ def can_view_case(user, case):
     if case.member_id == getattr(user, "id", None):
         return False
     if case.category_id is None:
-        return is_moderator(user) and (is_admin(user) or not user.moderated_category_ids)
+        return is_moderator(user) and (is_admin(user) or not moderator_scopes(user))
     return moderates_category(user, case.category_id)
 
 
@@ -171,9 +178,14 @@ def reader_class(user):
         return "-"
     scope = ""
     if is_moderator(user):
-        scopes = user.moderated_category_ids
+        scopes = moderator_scopes(user)
         scope = "all" if is_admin(user) or not scopes else ",".join(map(str, sorted(scopes)))
     return f"{user.role}:{scope}:{'speaks' if can_speak(user) else 'silent'}"
+
+
+def shared(user, parts, build, **options):
+    """cache.shared_body: the page shared by the readers of the user's class."""
+    return cache.shared_body(user.id, (*parts, reader_class(user)), build, **options)
 
 
 def require(allowed):

@@ -63,7 +63,16 @@ def open_case_count_shown(user):
     return cache.remembered(user.id, "open_cases", lambda: open_case_count(user), also=("cases",))
 
 
-cache.watch_table("cases", "cases")
+def staff_with_cases():
+    """The moderators and admins who are the subject of a case (each sees the record without it)."""
+    return sorted(db.session.scalars(select(Case.member_id).join(User, User.id == Case.member_id)
+                                     .where(User.role != "member").distinct()))
+
+
+# What the moderators' pages show of cases: the open-case count, the queue (its rows, cited rules,
+# pending appeals) and the rules' titles.
+for _table in ("cases", "reports", "appeals", "conduct_versions"):
+    cache.watch_table(_table, "cases")
 
 
 def pending_appeal_count(user):
@@ -139,7 +148,7 @@ def decided_cases_of(member):
 
 def audit_log(user, action, actor, member, rule, page, per_page=50):
     query = select(ModerationAction).order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
-    if not permissions.is_admin(user) and user.moderated_category_ids:
+    if not permissions.is_admin(user) and permissions.moderator_scopes(user):
         query = query.outerjoin(Case, ModerationAction.case_id == Case.id).where(
             permissions.moderates_category_sql(user, Case.category_id))
     if action:

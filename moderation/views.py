@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forum import permissions
+from forum import cache, permissions
 from forum.accounts.services import member_from_record_token
 from forum.conduct import ConductNotAccepted, current_conduct
 from forum.discussions import fragments
@@ -129,13 +129,20 @@ def queue():
     if status not in ("open", "escalated", "resolved"):
         status = "open"
     sort = request.args.get("sort", "oldest")
-    cases, cited = queries.queue(current_user, status, request.args.get("rule"),
-                                 int_arg("category"), request.args.get("academy"),
-                                 sort, page_arg())
-    categories = db.session.scalars(db.select(Category).order_by(Category.position)).all()
-    return render_template("moderation/queue.html", cases=cases, cited=cited, status=status, sort=sort,
-                           categories=categories, args=request.args, case_rows=_case_rows,
-                           appeals=queries.pending_appeal_count(current_user))
+    rule, category_id, academy, page = request.args.get("rule"), int_arg("category"), request.args.get("academy"), page_arg()
+
+    def build():
+        cases, cited = queries.queue(current_user, status, rule, category_id, academy, sort, page)
+        categories = db.session.scalars(db.select(Category).order_by(Category.position)).all()
+        html = render_template("moderation/queue.html", cases=cases, cited=cited, status=status, sort=sort,
+                               categories=categories, args=request.args, case_rows=_case_rows,
+                               appeals=queries.pending_appeal_count(current_user))
+        # Nobody sees a case about themselves: a moderator who has one gets a queue of their own.
+        return html, {"personal_for": queries.staff_with_cases()}
+
+    key = ("queue", status, rule, request.args.get("category"), academy, sort, page)  # as the filters show them
+    return permissions.shared(current_user, key, build,
+                             generations=(cache.CONTENT, "cases")).filled()
 
 
 def _case_rows(macro, cases, cited):

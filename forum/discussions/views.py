@@ -101,11 +101,6 @@ def conduct_gate(message=None):
     return redirect(url_for("auth.conduct", next=request.full_path))
 
 
-def _shared(parts, build):
-    """A page shared with the readers of this member's class (forum/cache.py shared_body)."""
-    return cache.shared_body(current_user.id, (*parts, permissions.reader_class(current_user)), build)
-
-
 @bp.route("/")
 def index():
     """Latest activity across the portal."""
@@ -116,7 +111,7 @@ def index():
         return render_template("forum/index.html", threads=threads, filters=filters,
                                categories=services.visible_categories(current_user)), {}
 
-    return _shared(("home", filters, position), build).filled()
+    return permissions.shared(current_user, ("home", filters, position), build).filled()
 
 
 @bp.route("/c/<slug>")
@@ -131,7 +126,7 @@ def category(slug):
         html = render_template("forum/category.html", category=category, threads=threads, filters=filters)
         return html, {"category": {"id": category.id, "slug": category.slug}}
 
-    page = _shared(("category", slug, filters, position), build)
+    page = permissions.shared(current_user, ("category", slug, filters, position), build)
     category = SimpleNamespace(**page.meta["category"])
     watch = watching.watch_state(current_user, category=category)
     return page.filled(watch=cache.template_parts("_macros/watching.html").category_watch(category, watch))
@@ -176,7 +171,7 @@ def thread(thread_id, slug=None):
                       # The thread's author sees it while hidden; authors see their own hidden posts.
                       "personal_for": sorted({thread.author_id, *(post.author_id for post in posts)})}
 
-    page = _shared(("thread", thread_id, asked), build)
+    page = permissions.shared(current_user, ("thread", thread_id, asked), build)
     thread = SimpleNamespace(**page.meta["thread"])
     watch = watching.watch_state(current_user, thread=thread)
     reply = page.meta["reply_form"]

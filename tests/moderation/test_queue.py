@@ -126,6 +126,23 @@ def test_the_open_case_count_comes_from_the_cache_until_a_case_changes(author, r
     assert nav_open_cases(moderator_client.get("/").get_data(as_text=True)) == 1
 
 
+@pytest.mark.parametrize("subject_first", [True, False])
+def test_a_moderator_never_sees_the_case_about_them_in_a_shared_queue(app, make_user, reporters, subject_first):
+    subject = make_user("mona", role="moderator", display_name="Mona Moderator")
+    reported_post(subject, "About Mona", reporters[:1])
+    reported_post(make_user("author"), "About a member", reporters[:1])
+    peer = signed_in(app, make_user("pete", role="moderator"))
+    mona = signed_in(app, subject)
+    pages = {}
+    for name, client in [("mona", mona), ("peer", peer)][::1 if subject_first else -1] * 2:
+        pages[name] = unescaped_page_text(client.get("/moderation/"))
+    assert "About Mona" in pages["peer"] and "About a member" in pages["peer"]
+    assert "About Mona" not in pages["mona"] and "About a member" in pages["mona"]
+    with count_queries() as statements:
+        assert "About Mona" in unescaped_page_text(peer.get("/moderation/"))
+    assert not [s for s in statements if "FROM cases" in s]  # the shared queue, from the cache
+
+
 def test_a_claimed_case_shows_who_holds_it(app, make_user, author, reporters):
     case = reported_post(author, "Claimed topic", reporters[:1])
     holder = signed_in(app, make_user("maria", role="moderator", display_name="Maria Holder"))
