@@ -65,7 +65,7 @@ PAGE_PREFIX = "portal:page:"
 PAGE_TTL_SECONDS = 600
 RELATIVE_TTL_SECONDS = 60  # a body saying "3 minutes ago" is served within its minute only
 LOCAL_PAGE_LIMIT = 500  # bodies kept in one process without Redis (a page of posts is up to ~60 KB)
-NEAR_ROWS, NEAR_BODIES = 10_000, 200  # what a process keeps of what it read from Redis
+NEAR_ROWS, NEAR_BODIES = 2_000, 200  # what a process keeps of what it read from Redis (a row: ~1-3 KB)
 
 
 class LocalStore:
