@@ -192,6 +192,21 @@ def _near(name: str) -> LocalStore | None:
     return copies[name]
 
 
+def _near_or_stored(copies: str, key: str, stored: Callable[[], Any], fits: Callable[[Any], bool],
+                    ttl: int) -> Any:
+    """The entry under `key` that `fits` the generations just read: this process's copy first
+    (`_near(copies)`), else the store's, copied here; None when neither does."""
+    near = _near(copies)
+    if near is not None and fits(entry := near.get_many([key])[0]):
+        return entry
+    entry = stored()
+    if not fits(entry):
+        return None
+    if near is not None:
+        near.set(key, entry, ttl)
+    return entry
+
+
 def watch_table(table: str, generation: str) -> None:
     """Raise `generation` after every commit that writes `table` (for `remembered(..., also=...)`)."""
     TABLE_GENERATIONS[table] = generation
@@ -226,18 +241,17 @@ def signed_in_member(token: str) -> Any:
     if not store().usable:
         row = read()
     else:
-        row, near, key = None, _near("rows"), f"token:{token}"
-        for source in ("near", "store") if near is not None else ("store",):
-            cached = near.get_many([key])[0] if source == "near" else _read([key])[0]
-            if cached is None:
-                continue
-            member_id = cached[0]
+        def fits(entry: Any) -> bool:
+            if entry is None:
+                return False
+            member_id = entry[0]
             _read([*_generation_keys(member_id), f"gen:{CONTENT}", *(f"{member_id}:{name}" for name in EVERY_PAGE)])
-            if cached[1] == [x or 0 for x in _read(_generation_keys(member_id))]:
-                row = cached[2]
-                if source == "store" and near is not None:
-                    near.set(key, cached, TTL_SECONDS)
-                break
+            return entry[1] == [x or 0 for x in _read(_generation_keys(member_id))]
+
+        key = f"token:{token}"
+        cached = _near_or_stored("rows", key, lambda: _read([key])[0], fits, TTL_SECONDS)
+        if cached is not None:
+            row = cached[2]
         else:
             row = read()
             if row is not None:
@@ -296,9 +310,11 @@ def _joined(pieces: list[str], found: dict[str, str]) -> str:
 
 def template_parts(name: str, **context: Any) -> Any:
     """The macros of template `name`, bound to this request's template context (context processors
-    included): the reader's own parts of a shared page, rendered outside it."""
-    current_app.update_template_context(context)
-    return current_app.jinja_env.get_template(name).make_module(context)
+    included, run once per request): the reader's own parts of a shared page, rendered outside it."""
+    if "template_context" not in g:
+        g.template_context = {}
+        current_app.update_template_context(g.template_context)
+    return current_app.jinja_env.get_template(name).make_module({**g.template_context, **context})
 
 
 def slot_marker(name: str) -> str:
@@ -343,7 +359,7 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
     (html, meta); meta["personal_for"] lists the readers it is not the same for (the authors on a
     thread page: their edit links, their hidden posts), who get a render of their own, never stored."""
     key = json.dumps([*parts, str(get_locale()), str(get_timezone())], default=str)
-    cache, near = _pages(), _near("bodies")
+    cache = _pages()
     usable = cache.usable and store().usable
     if usable:
         generation, minute = [value or 0 for value in _read([f"gen:{name}" for name in generations])], _minute()
@@ -352,12 +368,10 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
             return (entry is not None and entry[0] == generation and entry[1] in (None, minute)
                     and reader_id not in entry[3].get("personal_for", ()))
 
-        for source in ([near] if near is not None else []) + [cache]:
-            cached = source.get_many([key])[0]
-            if fits(cached):
-                if source is not near and near is not None:
-                    near.set(key, cached, PAGE_TTL_SECONDS)  # checked against the generation and minute anyway
-                return Body(cached[2], cached[3])
+        # A copy is kept as long as a page without relative times: it is checked like the original.
+        cached = _near_or_stored("bodies", key, lambda: cache.get_many([key])[0], fits, PAGE_TTL_SECONDS)
+        if cached is not None:
+            return Body(cached[2], cached[3])
     saved_token = g.pop("csrf_token", None)
     g.csrf_token, g.relative_time_shown, g.sharing_page = slot_marker("csrf"), False, True
     try:
@@ -372,6 +386,7 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
         relative = g.pop("relative_time_shown")
         entry, ttl = [generation, minute if relative else None, pieces, meta], (
             RELATIVE_TTL_SECONDS if relative else PAGE_TTL_SECONDS)
+        near = _near("bodies")
         for target in [cache] + ([near] if near is not None else []):
             target.set(key, entry, ttl)
     return Body(pieces, meta)

@@ -9,7 +9,6 @@ from flask_login import current_user
 from forum import cache, permissions
 from forum.accounts.services import member_from_record_token
 from forum.conduct import ConductNotAccepted, current_conduct
-from forum.discussions import fragments
 from forum.discussions.views import conduct_gate, post_url
 from forum.extensions import db, limiter
 from forum.models import Category, Post, User
@@ -135,7 +134,7 @@ def queue():
         cases, cited = queries.queue(current_user, status, rule, category_id, academy, sort, page)
         categories = db.session.scalars(db.select(Category).order_by(Category.position)).all()
         html = render_template("moderation/queue.html", cases=cases, cited=cited, status=status, sort=sort,
-                               categories=categories, args=request.args, case_rows=_case_rows,
+                               categories=categories, args=request.args,
                                appeals=queries.pending_appeal_count(current_user))
         # Nobody sees a case about themselves: a moderator who has one gets a queue of their own.
         return html, {"personal_for": queries.staff_with_cases()}
@@ -143,18 +142,6 @@ def queue():
     key = ("queue", status, rule, request.args.get("category"), academy, sort, page)  # as the filters show them
     return permissions.shared(current_user, key, build,
                              generations=(cache.CONTENT, "cases")).filled()
-
-
-def _case_rows(macro, cases, cited):
-    """`macro(cases, cited)` (the rows of templates/moderation/queue.html), kept under everything
-    the rows show: a queue mostly changes a case at a time."""
-    version = current_conduct()  # the rules' titles
-    key = ("cases", fragments.reader(), version and version.number, tuple(
-        (case.id, case.status, case.report_count, case.first_reported_at, case.outcome, case.category and case.category.name,
-         case.post and case.post.thread.title, str(case.member.display_name),
-         case.claimed_by and str(case.claimed_by.display_name), tuple(sorted(cited[case.id].items())))
-        for case in cases))
-    return fragments.cached(key, lambda: macro(cases, cited))
 
 
 def _case_or_404(case_id):

@@ -24,8 +24,7 @@ _lock = threading.Lock()  # gthread workers share the store between threads
 _store = OrderedDict()
 
 
-def cached(key, render):
-    """The HTML render() gives, kept under `key` (everything it shows) in this process."""
+def _cached(key, render):
     with _lock:
         html = _store.get(key)
         if html is not None:
@@ -39,7 +38,7 @@ def cached(key, render):
     return html
 
 
-def reader(moments=()):
+def _reader(moments):
     """What every key holds of the reader and the clock: language, zone, and the current minute while
     any of the fragment's times is recent enough to be shown as relative."""
     now = utcnow()
@@ -52,21 +51,21 @@ def reader(moments=()):
 def thread_list(macro, threads, **options):
     """`macro(threads, **options)` (templates/_macros/threads.html thread_list) for this page of threads.
     The rows are already those the reader may see; the list shows nothing else of the reader."""
-    key = ("threads", tuple(sorted(options.items())), reader(t.last_activity_at for t in threads),
+    key = ("threads", tuple(sorted(options.items())), _reader(t.last_activity_at for t in threads),
            tuple((t.id, t.title, t.kind, t.language, t.pinned, t.locked, t.reply_count, t.view_count,
                   t.last_activity_at, t.author.username, str(t.author.display_name),
                   t.last_poster and str(t.last_poster.display_name), t.category.slug, t.category.name)
                  for t in threads))
-    return cached(key, lambda: macro(threads, **options))
+    return _cached(key, lambda: macro(threads, **options))
 
 
-def thread_posts(macro, member, thread, posts):
-    """`macro(thread, posts)` (the post list of templates/forum/thread.html) for this member."""
-    if permissions.moderates_category(member, thread.category_id) or any(p.author_id == member.id for p in posts):
+def thread_posts(macro, reader, thread, posts):
+    """`macro(thread, posts)` (the post list of templates/forum/thread.html) for this reader."""
+    if permissions.moderates_category(reader, thread.category_id) or any(p.author_id == reader.id for p in posts):
         return macro(thread, posts)
-    key = ("posts", thread.id, permissions.can_speak(member), permissions.can_reply(member, thread),
-           reader(p.created_at for p in posts),
+    key = ("posts", thread.id, permissions.can_speak(reader), permissions.can_reply(reader, thread),
+           _reader(p.created_at for p in posts),
            tuple((p.id, p.number, p.revision, p.edited_at, p.deleted_at, p.moderation_state, p.language,
                   p.created_at, hash(p.body_html), p.author.username, str(p.author.display_name), p.author.academy)
                  for p in posts))
-    return cached(key, lambda: macro(thread, posts))
+    return _cached(key, lambda: macro(thread, posts))
