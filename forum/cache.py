@@ -60,7 +60,8 @@ UNSHOWN = {"notifications", "deliveries", "mail_preferences", "watches", "conduc
            "conduct_rules", "login_events", "submissions", "account_requests", "invitations", "resources",
            "moderation_actions", "cases", "reports", "case_notes", "penalties", "dismissal_proposals", "appeals",
            "removal_messages", "post_revisions"}
-SHOWN_USER_COLUMNS = ("username", "stored_name", "status", "academy")  # signing in writes the row too
+# Signing in writes the row too. The role, language and bio are read on the moderators' case pages.
+SHOWN_USER_COLUMNS = ("username", "stored_name", "status", "academy", "role", "preferred_language", "bio_html")
 PAGE_PREFIX = "portal:page:"
 PAGE_TTL_SECONDS = 600
 RELATIVE_TTL_SECONDS = 60  # a body saying "3 minutes ago" is served within its minute only
@@ -340,7 +341,8 @@ def personal(name: str, part: Callable[[], Any]) -> Any:
 
 
 def note_relative_time() -> None:
-    """A time shown on this page reads "3 minutes ago": a body holding it is good for its minute only."""
+    """A time shown on this page reads "3 minutes ago" (or a state shown lapses with time, such as a
+    suspension): a body holding it is good for its minute only."""
     g.relative_time_shown = True
 
 

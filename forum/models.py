@@ -44,6 +44,11 @@ def new_session_token():
     return secrets.token_urlsafe(32)
 
 
+def shown_name(stored_name, status):
+    """The name the portal shows for a user (User.display_name; also for Core rows)."""
+    return _l("Former member") if status == "deleted" else stored_name
+
+
 def slugify(text):
     """ASCII slug for URLs; titles in Thai simply get no suffix."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -115,7 +120,7 @@ class User(UserMixin, db.Model):
 
     @property
     def display_name(self):
-        return _l("Former member") if self.status == "deleted" else self.stored_name
+        return shown_name(self.stored_name, self.status)
 
     @display_name.setter
     def display_name(self, value):

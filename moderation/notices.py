@@ -6,7 +6,7 @@ Notifications store a kind and data, not text, so each reader sees them in their
 from datetime import datetime
 
 from flask import g, url_for
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -46,10 +46,12 @@ MESSAGES = {
 
 def rule_title(code):
     """The translated title of a rule of the Code in force (cached for the request)."""
-    if "rule_titles" not in g:
+    locale = str(get_locale())  # translated once per language: a case page names a rule per report,
+    titles = g.setdefault("rule_titles", {})  # and a request may write mail in another language
+    if locale not in titles:
         version = current_conduct()
-        g.rule_titles = {rule.code: rule.title for rule in (version.rules if version else [])}
-    return _(g.rule_titles[code]) if code in g.rule_titles else code or ""
+        titles[locale] = {rule.code: _(rule.title) for rule in (version.rules if version else [])}
+    return titles[locale].get(code, code or "")
 
 
 def _url(notification, external):

@@ -5,15 +5,16 @@ per-case figures of a page come from one grouped query.
 """
 from collections import Counter, defaultdict
 from statistics import median
+from types import SimpleNamespace
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import String, bindparam, cast, exists, func, literal, null, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from forum import cache, hooks, permissions
 from forum.accounts.personal_data import iso_time
 from forum.audit import ModerationAction
 from forum.extensions import db
-from forum.models import Post, User
+from forum.models import Post, User, shown_name
 
 from .models import Appeal, Case, CaseNote, DismissalProposal, Penalty, Report
 
@@ -70,8 +71,9 @@ def staff_with_cases():
 
 
 # What the moderators' pages show of cases: the open-case count, the queue (its rows, cited rules,
-# pending appeals) and the rules' titles.
-for _table in ("cases", "reports", "appeals", "conduct_versions"):
+# pending appeals), the rules' titles, and on a case page its notes, actions, proposals and penalties.
+for _table in ("cases", "reports", "appeals", "conduct_versions", "case_notes", "moderation_actions",
+               "dismissal_proposals", "penalties"):
     cache.watch_table(_table, "cases")
 
 
@@ -80,34 +82,53 @@ def pending_appeal_count(user):
     return db.session.scalar(_visible(query, user))
 
 
+# The case page's read-only lists: statements built once (the case id bound at each run) that return
+# Core rows with the name to show, rather than ORM objects and their users.
+_NAME = (User.stored_name.label("stored_name"), User.status.label("status"))
+_REPORTS = (select(Report.created_at, Report.rule_code, Report.comment, Report.snapshot_title, Report.snapshot_html,
+                   Report.snapshot_revision, *_NAME)
+            .join(User, User.id == Report.reporter_id)
+            .where(Report.case_id == bindparam("case_id")).order_by(Report.created_at, Report.id))
+_ENTRIES = union_all(  # the notes and actions of the timeline
+    select(CaseNote.created_at, literal("note").label("kind"), CaseNote.id, *_NAME, cast(null(), String).label("action"),
+           cast(null(), String).label("rule_code"), CaseNote.body.label("text"))
+    .join(User, User.id == CaseNote.author_id).where(CaseNote.case_id == bindparam("case_id")),
+    select(ModerationAction.created_at, literal("action"), ModerationAction.id, *_NAME, ModerationAction.action,
+           ModerationAction.rule_code, ModerationAction.reason)
+    .outerjoin(User, User.id == ModerationAction.actor_id)
+    .where(ModerationAction.case_id == bindparam("case_id")))
+_TIMELINE_ORDER = {"report": 0, "note": 1, "action": 2}
+
+
+def _named(row, **more):
+    """A row as an object the template reads, with `name` as the portal shows the user (None: nobody)."""
+    fields = row._asdict()
+    name = None if fields["status"] is None else shown_name(fields["stored_name"], fields["status"])
+    return SimpleNamespace(**fields, name=name, **more)
+
+
 def case_page(case, viewer):
     """Everything the case page shows to the moderator, loaded up front."""
-    reports = db.session.scalars(select(Report).where(Report.case_id == case.id)
-                                 .options(joinedload(Report.reporter)).order_by(Report.created_at)).all()
+    parameters = {"case_id": case.id}
+    reports = [_named(row, kind="report") for row in db.session.execute(_REPORTS, parameters)]
+    entries = [_named(row) for row in db.session.execute(_ENTRIES, parameters)]
     context = []
     if case.post is not None:
         context = db.session.scalars(
             select(Post).where(Post.thread_id == case.post.thread_id,
                                Post.number.between(case.post.number - 1, case.post.number + 1))
             .options(joinedload(Post.author)).order_by(Post.number)).all()
-    notes = db.session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)
-                               .options(joinedload(CaseNote.author)).order_by(CaseNote.created_at)).all()
-    actions = db.session.scalars(select(ModerationAction).where(ModerationAction.case_id == case.id)
-                                 .options(joinedload(ModerationAction.actor))
-                                 .order_by(ModerationAction.created_at, ModerationAction.id)).all()
-    timeline = sorted(
-        [(r.created_at, "report", r) for r in reports] + [(n.created_at, "note", n) for n in notes]
-        + [(a.created_at, "action", a) for a in actions], key=lambda item: item[0])
+    proposals = db.session.scalars(select(DismissalProposal).where(DismissalProposal.case_id == case.id)
+                                   .options(joinedload(DismissalProposal.proposed_by))).all()
     return {
         "reports": reports,
-        "rules": rules_cited([case.id])[case.id],
+        "rules": Counter(report.rule_code for report in reports),
         "context": context,
-        "notes": notes,
-        "timeline": timeline,
+        "timeline": sorted(reports + entries,
+                           key=lambda item: (item.created_at, _TIMELINE_ORDER[item.kind], getattr(item, "id", 0))),
         "history": member_history(case.member, viewer, exclude_case=case),
-        "proposal": db.session.scalar(select(DismissalProposal).where(
-            DismissalProposal.case_id == case.id, DismissalProposal.status == "pending")
-            .options(joinedload(DismissalProposal.proposed_by))),
+        "proposal": next((p for p in proposals if p.status == "pending"), None),
+        "proposers": sorted({p.proposed_by_id for p in proposals}),
         "appeal": db.session.scalar(select(Appeal).where(Appeal.case_id == case.id)),
     }
 

@@ -154,11 +154,21 @@ def _case_or_404(case_id):
 def case(case_id):
     """One case: the content in context, the reports, the member's history, notes, the timeline."""
     case = _case_or_404(case_id)
-    data = queries.case_page(case, current_user)
-    return render_template("moderation/case.html", case=case, form=CaseActionForm(), note_form=NoteForm(),
-                           decision_form=DecisionForm(), suggestion=services.suggest_penalty(case.member),
-                           removal_message=removal_message, authority_refusal=services.ABOUT_A_MODERATOR,
-                           direct_dismissal_refusal=_direct_dismissal_refusal(case), **data)
+
+    def build():
+        data = queries.case_page(case, current_user)
+        if case.member.is_suspended or case.member.is_silenced:
+            cache.note_relative_time()  # "Suspended" lapses with time, not with a write
+        html = render_template("moderation/case.html", case=case, form=CaseActionForm(), note_form=NoteForm(),
+                               decision_form=DecisionForm(), suggestion=services.suggest_penalty(case.member),
+                               removal_message=removal_message, authority_refusal=services.ABOUT_A_MODERATOR,
+                               direct_dismissal_refusal=_direct_dismissal_refusal(case), **data)
+        # Who proposed a dismissal here reads the proposal and the direct dismissal differently.
+        return html, {"personal_for": data["proposers"]}
+
+    # Shared by the moderators of one class; the holder of the case has no Claim button.
+    key = ("case", case.id, case.claimed_by_id == current_user.id)
+    return permissions.shared(current_user, key, build, generations=(cache.CONTENT, "cases")).filled()
 
 
 def _direct_dismissal_refusal(case):

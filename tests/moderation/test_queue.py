@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from forum import cache
 from forum.discussions import services as forum_services
 from forum.extensions import db
 from forum.models import Category
@@ -198,6 +199,74 @@ def test_queue_page_costs_the_same_queries_for_2_and_12_cases(app, make_user, mo
         counts.append(measure(moderator_client, "/moderation/"))
     assert len(listed(unescaped_page_text(moderator_client.get("/moderation/")))) == 12
     assert counts[0] == counts[1]
+
+
+def cached(client, url):
+    """The page, and whether it came from the shared store (no report was read from the database)."""
+    with count_queries() as statements:
+        page = unescaped_page_text(client.get(url))
+    return page, not [s for s in statements if "FROM reports" in s]
+
+
+@pytest.mark.parametrize("holder_first", [True, False])
+def test_a_shared_case_page_keeps_each_moderator_s_own_claim_button_and_name(app, make_user, author, reporters,
+                                                                            holder_first):
+    case = reported_post(author, "Shared case", reporters[:1])
+    maria = make_user("maria", role="moderator", display_name="Maria Holder")
+    services.claim_case(maria, case)
+    holder, other = signed_in(app, maria), signed_in(app, make_user("omar", role="moderator", display_name="Omar Other"))
+    url = f"/moderation/cases/{case.id}"
+    for client in [holder, other][::1 if holder_first else -1]:
+        client.get(url)
+    (holder_page, from_store), (other_page, other_from_store) = cached(holder, url), cached(other, url)
+    assert from_store and other_from_store
+    assert "Claim this case" not in holder_page and "Claim this case" in other_page
+    assert "Held by Maria Holder since" in holder_page and "Held by Maria Holder since" in other_page
+    assert ">Omar Other<" in other_page and ">Omar Other<" not in holder_page  # each one's own header
+
+
+def test_a_shared_case_page_shows_each_note_decision_and_edit_at_once(moderator_client, make_user, author, reporters):
+    case = reported_post(author, "Cached case", reporters[:1])
+    url = f"/moderation/cases/{case.id}"
+    moderator_client.get(url)
+    assert cached(moderator_client, url)[1]
+    services.add_note(make_user("nora", role="moderator", display_name="Nora Noter"), case, "Checked the thread.")
+    page, from_store = cached(moderator_client, url)
+    assert "<strong>Nora Noter</strong>: Checked the thread." in page and not from_store
+    forum_services.edit_post(author, case.post, "Body, edited after the report")
+    assert "Body, edited after the report" in cached(moderator_client, url)[0]
+    services.warn_member(make_user("wes", role="moderator", display_name="Wes Warner"), case, "disrespect",
+                         "Warned for the tone.")
+    page = cached(moderator_client, url)[0]
+    assert "Warned for the tone." in page and "Resolved by Wes Warner" in page
+
+
+@pytest.mark.parametrize("proposer_first", [True, False])
+def test_the_proposer_of_a_dismissal_never_gets_the_shared_confirm_button(app, make_user, author, reporters,
+                                                                         proposer_first):
+    case = reported_post(author, "Proposed case", reporters[:1])
+    ada, bea = make_user("ada", role="admin"), make_user("bea", role="admin")
+    services.propose_dismissal(ada, case, "threats", "Threatened a colleague", hide_content=False)
+    clients = {"proposer": signed_in(app, ada), "other": signed_in(app, bea)}
+    pages = {}
+    for name in ["proposer", "other"][::1 if proposer_first else -1] * 2:
+        pages[name] = unescaped_page_text(clients[name].get(f"/moderation/cases/{case.id}"))
+    assert "Confirm the dismissal" in pages["other"]
+    assert "Confirm the dismissal" not in pages["proposer"]
+    assert "An administrator other than the proposer decides." in pages["proposer"]
+
+
+def test_a_case_page_showing_a_suspension_is_kept_for_its_minute_only(monkeypatch, moderator_client, make_user,
+                                                                       author, reporters):
+    case = reported_post(author, "Suspended author", reporters[:1])
+    services.suspend_member(make_user("sam", role="moderator"), case, "disrespect", "Suspended.",
+                            services.suspension_end(days=1), False)
+    url = f"/moderation/cases/{case.id}"
+    moderator_client.get(url)
+    assert cached(moderator_client, url)[1]
+    later = cache._minute() + 1
+    monkeypatch.setattr(cache, "_minute", lambda: later)
+    assert not cached(moderator_client, url)[1]  # the suspension may have ended: rendered again
 
 
 def test_case_page_costs_the_same_queries_for_2_and_12_reports(app, make_user, author, moderator_client):
