@@ -2,10 +2,11 @@
 
 A view costs one HINCRBY, not a database write: an UPDATE per view would take the thread row's lock
 on every read of a popular thread and write a new row version each time. The beat task
-`forum.tasks.flush_thread_views` moves the counts into threads.view_count, so lists show them
-at most a minute late. Without Redis (local use, tests) each view is one UPDATE: there is no other
-store shared by the processes there; it leaves shared page bodies as they are (forum/cache.py), or
-every view of a thread would render its page again: the lists there show views as of the last post.
+`forum.tasks.flush_thread_views` moves the counts into threads.view_count. Without Redis (local
+use, tests) each view is one UPDATE: there is no other store shared by the processes there.
+Neither makes shared page bodies stale (forum/cache.py): otherwise every view, or every minute's
+flush, would have every page rendered again, by every worker at once. A list shows views as of its
+page's last render: at most PAGE_TTL_SECONDS late, or until the next post.
 """
 import logging
 
@@ -68,6 +69,6 @@ def flush_views():
         except redis.ResponseError:  # no views since the last flush
             return 0
     counts = {int(tid): int(n) for tid, n in client.hgetall(FLUSHING).items()}
-    _add(counts)
+    _add(counts, cache.CONTENT_UNCHANGED)
     client.delete(FLUSHING)
     return sum(counts.values())

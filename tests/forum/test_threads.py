@@ -180,6 +180,16 @@ def test_with_redis_a_view_is_counted_without_a_database_write_and_flushed_later
     assert thread.view_count == 4
 
 
+def test_a_flush_of_views_leaves_the_shared_pages_alone(app, member_client, thread, redis_server):
+    app.config["REDIS_URL"] = redis_server.url
+    member_client.get(f"/t/{thread.id}")
+    member_client.get("/")
+    assert viewcounts.flush_views() == 1
+    with count_queries() as statements:
+        assert member_client.get("/").status_code == 200
+    assert not [s for s in statements if "FROM threads" in s]  # not every page rebuilt each minute
+
+
 def test_a_flush_that_died_midway_is_finished_by_the_next(app, member_client, thread, redis_server):
     app.config["REDIS_URL"] = redis_server.url
     member_client.get(f"/t/{thread.id}")
