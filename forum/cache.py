@@ -64,7 +64,9 @@ UNSHOWN = {"notifications", "deliveries", "mail_preferences", "watches", "conduc
 SHOWN_USER_COLUMNS = ("username", "stored_name", "status", "academy", "role", "preferred_language", "bio_html")
 PAGE_PREFIX = "portal:page:"
 PAGE_TTL_SECONDS = 600
-RELATIVE_TTL_SECONDS = 60  # a body saying "3 minutes ago" is served within its minute only
+# A body saying "3 minutes ago" is served within its minute, and in the next while it is rendered again.
+RELATIVE_TTL_SECONDS = 120
+REBUILD_CLAIM_SECONDS = 10  # how long the others wait for the worker rendering a page a minute late
 LOCAL_PAGE_LIMIT = 500  # bodies kept in one process without Redis (a page of posts is up to ~60 KB)
 NEAR_ROWS, NEAR_BODIES = 2_000, 200  # what a process keeps of what it read from Redis (a row: ~1-3 KB)
 
@@ -98,6 +100,14 @@ class LocalStore:
             for key in keys:
                 expires, value = self.values.get(key, (0.0, 0))
                 self.values[key] = (float("inf"), (value or 0) + 1)
+
+    def claim(self, key: str, seconds: int) -> bool:
+        """Take `key` for `seconds` unless another holds it."""
+        with self.lock:
+            if self.get_many([key])[0] is not None:
+                return False
+            self.set(key, True, seconds)
+            return True
 
     def clear(self) -> None:
         self.values.clear()
@@ -133,6 +143,12 @@ class RedisStore:
                 pipe.execute()
         except redis.RedisError:
             current_app.logger.warning("could not raise cache generations %s", list(keys), exc_info=True)
+
+    def claim(self, key: str, seconds: int) -> bool:
+        try:
+            return bool(self.client.set(self.prefix + key, 1, nx=True, ex=seconds))
+        except redis.RedisError:
+            return True  # render it: nothing is known of the others
 
     def clear(self) -> None:
         for key in self.client.scan_iter(self.prefix + "*"):
@@ -366,14 +382,23 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
     if usable:
         generation, minute = [value or 0 for value in _read([f"gen:{name}" for name in generations])], _minute()
 
+        late = []
+
         def fits(entry: Any) -> bool:
-            return (entry is not None and entry[0] == generation and entry[1] in (None, minute)
-                    and reader_id not in entry[3].get("personal_for", ()))
+            if entry is None or entry[0] != generation or reader_id in entry[3].get("personal_for", ()):
+                return False
+            if entry[1] == minute - 1:
+                late.append(entry)
+            return entry[1] in (None, minute)
 
         # A copy is kept as long as a page without relative times: it is checked like the original.
         cached = _near_or_stored("bodies", key, lambda: cache.get_many([key])[0], fits, PAGE_TTL_SECONDS)
         if cached is not None:
             return Body(cached[2], cached[3])
+        # Unchanged but its minute is over ("3 minutes ago" should read 4): one worker renders it again
+        # while the others serve it as it is, rather than every worker rendering it at the same moment.
+        if late and not cache.claim(f"rebuild:{key}", REBUILD_CLAIM_SECONDS):
+            return Body(late[-1][2], late[-1][3])
     saved_token = g.pop("csrf_token", None)
     g.csrf_token, g.relative_time_shown, g.sharing_page = slot_marker("csrf"), False, True
     try:

@@ -159,6 +159,21 @@ def test_a_body_that_says_minutes_ago_is_served_within_its_minute_only(monkeypat
     assert reads(member_client, "/") == []
 
 
+def test_a_page_a_minute_late_is_served_while_another_worker_renders_it(app, monkeypatch, member_client,
+                                                                        other_thread):
+    member_client.get("/")
+    later = cache._minute() + 1
+    monkeypatch.setattr(cache, "_minute", lambda: later)
+    monkeypatch.setattr(app.extensions["page_cache"], "claim", lambda key, seconds: False)  # another has it
+    assert reads(member_client, "/") == []  # "just now" for one request more, not a render in every worker
+    monkeypatch.setattr(cache, "_minute", lambda: later + 1)
+    assert reads(member_client, "/") != []  # two minutes late: rendered again whatever the others do
+    member_client.get(f"/t/{other_thread.id}")
+    services.reply(other_thread.author, other_thread, "A late answer")
+    monkeypatch.setattr(cache, "_minute", lambda: later + 2)
+    assert "A late answer" in page_text(member_client.get(f"/t/{other_thread.id}"))  # a change is never late
+
+
 def test_without_a_usable_store_pages_render_from_the_database(app, member_client, other_thread, monkeypatch):
     monkeypatch.setattr(app.extensions["page_cache"], "pid", -1)  # as in a process forked without Redis
     member_client.get("/")
