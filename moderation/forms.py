@@ -44,6 +44,8 @@ class CaseActionForm(PortalForm):
                            validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
     remove = BooleanField(_l("Also remove the reported post"))
+    # An opening post alone leaves the thread readable with a placeholder: the thread goes only by choice.
+    whole_thread = BooleanField(_l("Remove the whole thread with its replies, not only the opening post"))
     hide_content = BooleanField(_l("Also hide all of the member's posts"))
 
     def __init__(self, *args, **kwargs):

@@ -135,6 +135,7 @@ ACTION_LABELS = {
     "note": _l("Added a note"),
     "dismiss_case": _l("Dismissed the case"),
     "remove_content": _l("Removed the post"),
+    "remove_thread": _l("Removed the thread"),
     "warning": _l("Warned the member"),
     "silence": _l("Silenced the member"),
     "suspension": _l("Suspended the member"),

@@ -183,10 +183,13 @@ def _hide_when_reported_enough(case: Case, post: Post) -> None:
                    reason=f"{reporters} members reported it")
 
 
-def _set_post_state(post: Post, state: str | None) -> None:
+def _set_post_state(post: Post, state: str | None, whole_thread: bool = False) -> None:
+    """An opening post under review takes its thread out of sight (its title may be the offence); a
+    removed one leaves the thread and its replies readable, unless the moderator removed the thread."""
     post.moderation_state = state
     if post.is_opening:
-        db.session.execute(update(Thread).where(Thread.id == post.thread_id).values(hidden=state is not None))
+        hidden = state == "pending" or (state is not None and whole_thread)
+        db.session.execute(update(Thread).where(Thread.id == post.thread_id).values(hidden=hidden))
 
 
 def report_state(case: Case) -> str:
@@ -246,23 +249,25 @@ def dismiss_case(moderator: User, case: Case, reason: str) -> None:
     commit()
 
 
-def _remove_post(actor: User, case: Case, rule_code: str, message: str) -> None:
+def _remove_post(actor: User, case: Case, rule_code: str, message: str, whole_thread: bool = False) -> None:
     post = case.post
     if post is None:
         return
-    _set_post_state(post, "removed")
-    log_action(actor, "remove_content", case, member=post.author, post=post, rule_code=rule_code,
-               reason=message)
+    whole_thread = whole_thread and post.is_opening
+    _set_post_state(post, "removed", whole_thread)
+    log_action(actor, "remove_thread" if whole_thread else "remove_content", case, member=post.author, post=post,
+               rule_code=rule_code, reason=message)
     notify([post.author], "content_removed", case, rule=rule_code, reason=message, post_id=post.id)
 
 
-def remove_content(moderator: User, case: Case, rule_code: str, message: str) -> None:
-    """Hide the reported post from all but moderators and its author, who is told why."""
+def remove_content(moderator: User, case: Case, rule_code: str, message: str, whole_thread: bool = False) -> None:
+    """Hide the reported post from all but moderators and its author, who is told why (an opening
+    post: with its whole thread only if the moderator chose so)."""
     _check_rule(rule_code)
     if case.post is None:
         raise ModerationError(_l("Only a post can be removed."))
     _decide(moderator, case, "removed", message)
-    _remove_post(moderator, case, rule_code, message)
+    _remove_post(moderator, case, rule_code, message, whole_thread)
     commit()
 
 
@@ -280,25 +285,26 @@ def _penalise(actor: User, case: Case, kind: str, rule_code: str, reason: str, e
     notify([member], kind, case, rule=rule_code, reason=reason, until=ends_at)
 
 
-def warn_member(moderator: User, case: Case, rule_code: str, reason: str, remove: bool = False) -> None:
-    """Put a formal warning on the member's record (optionally removing the post too)."""
-    _penalise_case(moderator, case, "warning", "warned", rule_code, reason, None, remove)
+def warn_member(moderator: User, case: Case, rule_code: str, reason: str, remove: bool = False,
+                whole_thread: bool = False) -> None:
+    """Put a formal warning on the member's record (optionally removing the post, or its thread, too)."""
+    _penalise_case(moderator, case, "warning", "warned", rule_code, reason, None, remove, whole_thread)
 
 
 def silence_member(moderator: User, case: Case, rule_code: str, reason: str, until: datetime | None,
-                   remove: bool = False) -> None:
+                   remove: bool = False, whole_thread: bool = False) -> None:
     """The member may read but not post, reply or report until the given time."""
-    _penalise_case(moderator, case, "silence", "silenced", rule_code, reason, until, remove)
+    _penalise_case(moderator, case, "silence", "silenced", rule_code, reason, until, remove, whole_thread)
 
 
 def suspend_member(moderator: User, case: Case, rule_code: str, reason: str, until: datetime | None,
-                   remove: bool = False) -> None:
+                   remove: bool = False, whole_thread: bool = False) -> None:
     """No sign-in until the given time; every open session ends now."""
-    _penalise_case(moderator, case, "suspension", "suspended", rule_code, reason, until, remove)
+    _penalise_case(moderator, case, "suspension", "suspended", rule_code, reason, until, remove, whole_thread)
 
 
 def _penalise_case(moderator: User, case: Case, kind: str, outcome: str, rule_code: str, reason: str,
-                   until: datetime | None, remove: bool) -> None:
+                   until: datetime | None, remove: bool, whole_thread: bool) -> None:
     """Decide the case with a penalty (timed ones end in the future), optionally removing the post."""
     _check_rule(rule_code)
     if kind != "warning" and (until is None or until <= utcnow()):
@@ -306,7 +312,7 @@ def _penalise_case(moderator: User, case: Case, kind: str, outcome: str, rule_co
     _decide(moderator, case, outcome, reason)
     _penalise(moderator, case, kind, rule_code, reason, until)
     if remove:
-        _remove_post(moderator, case, rule_code, reason)
+        _remove_post(moderator, case, rule_code, reason, whole_thread)
     commit()
 
 

@@ -55,8 +55,9 @@ def moderation_counts():
 
 # --- reporting -------------------------------------------------------------------------------
 
-def _report(target_name, report, back_url):
-    """The report form for a post or a profile, and filing the report."""
+def _report(target_name, report, back_url, done_url=None):
+    """The report form for a post or a profile, and filing the report; then back where the member was
+    (`done_url()` when filing may have changed where that is)."""
     if gate := conduct_gate(_("Please read and accept the Code of Conduct before you report.")):
         return gate
     form = ReportForm()
@@ -70,7 +71,7 @@ def _report(target_name, report, back_url):
             flash(_("The Code of Conduct has changed: accept it, then send your report again."), "error")
         else:
             flash(_("Thank you. The moderators will review your report."), "success")
-            return redirect(back_url)
+            return redirect(done_url() if done_url else back_url)
     return render_template("moderation/report.html", form=form, target_name=target_name,
                            rules=current_conduct().rules, back_url=back_url)
 
@@ -94,8 +95,14 @@ def report_post(post_id):
     permissions.require(permissions.can_view_thread(current_user, post.thread)
                         and permissions.can_view_post(current_user, post)
                         and permissions.can_report_post(current_user, post))
+
+    def done_url():  # enough reports take an opening post, and its thread, out of the reporter's sight
+        if permissions.can_view_thread(current_user, post.thread):
+            return post_url(post)
+        return url_for("forum.category", slug=post.thread.category.slug)
+
     return _report(post.thread.title, lambda rule, comment: services.report_post(current_user, post, rule, comment),
-                   post_url(post))
+                   post_url(post), done_url)
 
 
 @bp.route("/u/<username>/report", methods=["GET", "POST"])
@@ -221,13 +228,16 @@ def _until(form):
 ACTIONS = {
     "dismiss": (lambda u, c, f: services.dismiss_case(u, c, f.reason.data),
                 _l("The case is dismissed; the reporters are told.")),
-    "remove": (lambda u, c, f: services.remove_content(u, c, f.rule.data, f.reason.data),
+    "remove": (lambda u, c, f: services.remove_content(u, c, f.rule.data, f.reason.data, f.whole_thread.data),
                _l("The post is removed; its author is told why.")),
-    "warn": (lambda u, c, f: services.warn_member(u, c, f.rule.data, f.reason.data, f.remove.data),
+    "warn": (lambda u, c, f: services.warn_member(u, c, f.rule.data, f.reason.data, f.remove.data,
+                                                     f.whole_thread.data),
              _l("The warning is on the member's record.")),
-    "silence": (lambda u, c, f: services.silence_member(u, c, f.rule.data, f.reason.data, _until(f), f.remove.data),
+    "silence": (lambda u, c, f: services.silence_member(u, c, f.rule.data, f.reason.data, _until(f), f.remove.data,
+                                                           f.whole_thread.data),
                 _l("The member is silenced.")),
-    "suspend": (lambda u, c, f: services.suspend_member(u, c, f.rule.data, f.reason.data, _until(f), f.remove.data),
+    "suspend": (lambda u, c, f: services.suspend_member(u, c, f.rule.data, f.reason.data, _until(f), f.remove.data,
+                                                           f.whole_thread.data),
                 _l("The member is suspended and signed out everywhere.")),
     "escalate": (lambda u, c, f: services.escalate_case(u, c, f.reason.data),
                  _l("The case is escalated to the administrators.")),

@@ -38,11 +38,8 @@ def _listed():
 def page_of(filters, page):
     """One page of the listed members matching the filters, by name, with the total."""
     query = _listed()
-    if needle := filters.get("q", "").lower():
-        # A substring of the name or username, in any case: no index serves it, and a scan of
-        # 70,000 short rows takes a few milliseconds.
-        query = query.where(or_(func.lower(User.stored_name).contains(needle, autoescape=True),
-                                User.username.contains(needle, autoescape=True)))
+    if needle := filters.get("q"):
+        query = query.where(_named(needle))
     if needle := filters.get("agency", "").lower():
         query = query.where(func.lower(User.agency).contains(needle, autoescape=True))
     for name, column in (("academy", User.academy), ("year", User.graduation_year), ("country", User.country)):
@@ -50,6 +47,20 @@ def page_of(filters, page):
             query = query.where(column == filters[name])
     query = query.order_by(User.stored_name, User.id)
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def _named(needle):
+    # A substring of the name or username, in any case: no index serves it, and a scan of 70,000
+    # short rows takes a few milliseconds.
+    needle = needle.lower()
+    return or_(func.lower(User.stored_name).contains(needle, autoescape=True),
+               User.username.contains(needle, autoescape=True))
+
+
+def members_named(needle, limit):
+    """Up to `limit` listed members whose name or username holds `needle`, by name (search shows them
+    above the posts)."""
+    return db.session.scalars(_listed().where(_named(needle)).order_by(User.stored_name, User.id).limit(limit)).all()
 
 
 def countries():

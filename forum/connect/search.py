@@ -8,6 +8,7 @@ sync by triggers (migration 0010). Both index the same words, prepared here: the
 the same way, so any input becomes a plain list of words: nothing a member types reaches a query
 parser as syntax.
 """
+import html
 import re
 import unicodedata
 from datetime import date, datetime, time
@@ -57,11 +58,17 @@ def word_spans(text):
             position = start + len(piece)
 
 
+# Thai signs that are not letters of the word: the abbreviation mark (กรุงเทพฯ is กรุงเทพ), the
+# repetition mark (ๆ) and the verse-end signs. Dropped, so either spelling finds the other.
+THAI_SIGNS = "\u0E2F\u0E46\u0E5A\u0E5B"
+_DROPPED = str.maketrans("", "", THAI_SIGNS)
+
+
 @lru_cache(maxsize=50_000)  # words repeat: a page of snippets normalizes ~1,600 of them
 def normalize(word):
-    """The indexed form of a word: lowercase, Latin accents removed (Thai marks kept), compatibility
-    forms folded (full-width letters, ligatures)."""
-    decomposed = unicodedata.normalize("NFKD", word)
+    """The indexed form of a word: lowercase, Latin accents removed (Thai marks kept, Thai signs
+    dropped), compatibility forms folded (full-width letters, ligatures)."""
+    decomposed = unicodedata.normalize("NFKD", word).translate(_DROPPED)
     kept = "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0E00" <= c <= "\u0E7F")
     return unicodedata.normalize("NFC", kept).casefold()[:MAX_WORD_CHARS]
 
@@ -132,7 +139,7 @@ def filters_from(args, user):
     category = _clean(args.get("category"), 60)
     if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", category):
         filters["category"] = category
-    author = _clean(args.get("author"), 32).lower()
+    author = _clean(args.get("author"), 100).lower()
     if author:
         filters["author"] = author
     for name in ("from", "to"):
@@ -184,8 +191,8 @@ def search_query(user, terms, filters):
         query = query.where(Post.language == filters["lang"])
     if filters.get("academy"):
         query = query.where(User.academy == filters["academy"])
-    if filters.get("author"):
-        query = query.where(User.username == filters["author"])
+    if filters.get("author"):  # a username, or a display name in any case
+        query = query.where(or_(User.username == filters["author"], func.lower(User.stored_name) == filters["author"]))
     if filters.get("from"):
         query = query.where(Post.created_at >= datetime.combine(_parse_date(filters["from"]), time()))
     if filters.get("to"):
@@ -213,10 +220,21 @@ def search_posts(user, filters, page, per_page):
 
 def _result(post, terms):
     title = post.thread.title
-    # The stored HTML is the portal's own sanitized output: stripping its tags gives the plain text
-    # (rendering the Markdown again and cleaning it with bleach cost ~1 ms a result).
     return SimpleNamespace(post=post, title=highlight(title, terms, len(title)),
-                           snippet=highlight(Markup(post.body_html).striptags(), terms))
+                           snippet=highlight(plain_lines(post.body_html), terms))
+
+
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|li|h[1-6]|blockquote|pre|tr)>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_lines(body_html):
+    """The text of a post, a line for each paragraph, list item or heading (a snippet keeps a list's
+    breaks). The stored HTML is the portal's own sanitized output, where every "<" of the text is
+    escaped: removing its tags gives the text (rendering the Markdown again and cleaning it with
+    bleach cost ~1 ms a result)."""
+    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", body_html or "")))
+    return "\n".join(line for line in (" ".join(part.split()) for part in text.split("\n")) if line)
 
 
 def highlight(text, terms, width=SNIPPET_CHARS):

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forum import cache, conduct, markup, params, permissions
+from forum.connect import directory, watching
 from forum.connect import search as search_service
-from forum.connect import watching
 from forum.discussions import services, viewcounts
 from forum.extensions import db, limiter
 from forum.forms import EditPostForm, ReplyForm, SubmissionTokenField, ThreadForm
@@ -45,7 +45,11 @@ def _category_or_404(slug):
 
 
 class ThreadHidden(Exception):
-    """The thread's opening post is hidden by moderation."""
+    """The thread is out of sight: its opening post is under review, or the thread was removed."""
+
+    def __init__(self, thread):
+        super().__init__(thread.id)
+        self.thread = thread
 
 
 def _thread_or_404(thread_id):
@@ -53,20 +57,25 @@ def _thread_or_404(thread_id):
                              .options(db.joinedload(Thread.category)))
     permissions.require(permissions.can_view_category(current_user, thread.category))
     if not permissions.can_view_thread(current_user, thread):
-        raise ThreadHidden()
+        raise ThreadHidden(thread)
     return thread
 
 
 @bp.app_errorhandler(ThreadHidden)
 def thread_hidden(error):
-    """Say the thread is under review instead of showing its (possibly offending) title."""
-    return render_template("forum/thread_hidden.html"), 403
+    """Say whether the thread is under review or was removed, without showing its (possibly offending)
+    title."""
+    state = db.session.scalar(db.select(Post.moderation_state).where(Post.thread_id == error.thread.id,
+                                                                     Post.number == 1))
+    return render_template("forum/thread_hidden.html", state=state), 403
 
 
 def _post_or_404(post_id):
     post = db.get_or_404(Post, post_id)
-    permissions.require(permissions.can_view_thread(current_user, post.thread)
-                        and permissions.can_view_post(current_user, post))
+    permissions.require(permissions.can_view_category(current_user, post.thread.category))
+    if not permissions.can_view_thread(current_user, post.thread):
+        raise ThreadHidden(post.thread)
+    permissions.require(permissions.can_view_post(current_user, post))
     return post
 
 
@@ -236,10 +245,13 @@ def edit_post(post_id):
     return render_template("forum/edit_post.html", post=post, form=form)
 
 
-@bp.route("/p/<id:post_id>/delete", methods=["POST"])
+@bp.route("/p/<id:post_id>/delete", methods=["GET", "POST"])
 def delete_post(post_id):
-    """Delete one's own post (it stays in the record, hidden from the thread)."""
+    """Delete one's own post (it stays in the record, hidden from the thread), after a confirmation."""
     post = _post_or_404(post_id)
+    permissions.require(permissions.can_delete_post(current_user, post))
+    if request.method == "GET":
+        return render_template("forum/delete_post.html", post=post)
     services.delete_post(current_user, post)
     flash(_("Your post is deleted."), "info")
     return redirect(post_url(post))
@@ -320,11 +332,17 @@ def notification_watching(notification_id):
                            notice=watching.describe(notification), target=watching.notice_target(notification))
 
 
+MEMBERS_SHOWN = 5  # above a search's posts; the directory lists them all
+
+
 @bp.route("/search")
 def search():
     """Search thread titles and post bodies, with filters, newest first."""
     filters = search_service.filters_from(request.args, current_user)
     results = search_service.search_posts(current_user, filters, params.page_arg(),
                                           current_app.config["POSTS_PER_PAGE"])
+    # Members named like the search, on its first page: alumni look for one another by name.
+    members = directory.members_named(filters["q"], MEMBERS_SHOWN + 1) if filters["q"] and results.page == 1 else []
     return render_template("forum/search.html", filters=filters, results=results, post_url=post_url,
-                           categories=services.visible_categories(current_user))
+                           categories=services.visible_categories(current_user), members=members[:MEMBERS_SHOWN],
+                           more_members=len(members) > MEMBERS_SHOWN)

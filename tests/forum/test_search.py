@@ -219,3 +219,34 @@ def test_a_long_thai_post_shows_the_part_around_the_match():
     snippet = search.highlight(text, search.search_terms("ตำรวจ"))
     assert "<mark>ตำรวจ</mark>" in snippet
     assert snippet.startswith("…") and snippet.endswith("…") and len(snippet) < 300
+
+
+def test_a_thai_word_is_found_with_or_without_its_abbreviation_mark(app, authors, member_client):
+    bangkok = authors[0]
+    marked = opening(services.create_thread(bangkok, category(), "ประชุมที่กรุงเทพฯ", "discussion",
+                                            "การฝึกอบรมที่กรุงเทพฯ เร็วๆ นี้", "th"))
+    plain = opening(services.create_thread(bangkok, category(), "ประชุม", "discussion", "เดินทางไปกรุงเทพ", "th"))
+    for query in ("กรุงเทพ", "กรุงเทพฯ"):
+        assert found(search(member_client, q=query), marked, plain) == [True, True], query
+    assert found(search(member_client, q="เร็ว"), marked, plain) == [True, False]
+
+
+def test_members_are_found_by_their_display_name(app, make_user, member_client):
+    somchai = make_user("somchai.p", display_name="Somchai Prasert", academy="bangkok")
+    make_user("hidden.one", display_name="Somchai Hidden", directory_hidden=True)
+    post = opening(services.create_thread(somchai, category(), "Checkpoint drills", "discussion", "Drills at dawn"))
+    page = search(member_client, q="somchai")
+    assert 'href="/u/somchai.p"' in page and "Somchai Prasert" in page
+    assert "Somchai Hidden" not in page  # the directory's own rule: hidden members are not listed
+    # The author filter takes a display name as well as a username.
+    assert found(search(member_client, q="drills", author="Somchai Prasert"), post) == [True]
+    assert found(search(member_client, q="drills", author="somchai.p"), post) == [True]
+    assert found(search(member_client, q="drills", author="Somchai"), post) == [False]
+
+
+def test_a_snippet_keeps_the_breaks_of_a_list(app, make_user, member_client):
+    services.create_thread(make_user("lister"), category(), "Checklist", "best_practice",
+                           "Before a raid:\n\n- brief the team\n- check the warrant\n- radio silence")
+    page = search(member_client, q="warrant")
+    assert "brief the team\ncheck the <mark>warrant</mark>\nradio silence" in page
+

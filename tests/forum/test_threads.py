@@ -125,6 +125,21 @@ def test_author_soft_deletes_own_post(member_client, thread, app, make_user):
     assert db.session.get(Post, reply.id).body_source == "to be deleted"  # kept for the record
 
 
+def test_delete_asks_first_and_the_question_deletes_nothing(member_client, thread, app, make_user):
+    reply = services.reply(thread.author, thread, "Second thoughts about the checklist")
+    page = page_text(member_client.get(f"/t/{thread.id}"))
+    assert f'href="/p/{reply.id}/delete"' in page  # a link to the question, not a one-click form
+    question = member_client.get(f"/p/{reply.id}/delete")
+    text = page_text(question)
+    assert question.status_code == 200 and "Delete your post?" in text and "Second thoughts about the checklist" in text
+    assert f'action="/p/{reply.id}/delete"' not in text and 'method="post"' in text  # posts back to itself
+    assert db.session.get(Post, reply.id).deleted_at is None
+    assert signed_in(app, make_user("bob")).get(f"/p/{reply.id}/delete").status_code == 403
+    assert member_client.post(f"/p/{reply.id}/delete", data={}).status_code == 302
+    assert db.session.get(Post, reply.id).deleted_at is not None
+    assert member_client.get(f"/p/{reply.id}/delete").status_code == 403  # nothing left to delete
+
+
 def test_moderator_pins_and_locks(moderator_client, member_client, thread, member):
     other = services.create_thread(member, category(), "A later thread", "discussion", "body")
     assert member_client.post(f"/t/{thread.id}/pin", data={}).status_code == 403

@@ -202,8 +202,17 @@ def test_times_are_shown_in_the_members_time_zone_and_language(app, make_user):
 
     spanish = unescaped_page_text(signed_in(app, "ana").get(f"/t/{post.thread_id}"))
     thai = unescaped_page_text(signed_in(app, "somchai").get(f"/t/{post.thread_id}"))
-    assert "9 ene 2026, 21:00:00" in spanish  # 03:00 UTC is the evening before in San Salvador
-    assert "10 ม.ค. 2026 10:00:00" in thai
+    assert ">9 ene 2026, 21:00</time>" in spanish  # the evening before in San Salvador; no seconds
+    # Thai dates count years in the Buddhist era (2026 is 2569), the exact time in the tooltip too.
+    assert ">10 ม.ค. 2569 10:00</time>" in thai and "พ.ศ. 2569" in thai and "2026 " not in thai
+
+
+def test_the_code_of_conduct_is_dated_without_seconds_and_in_the_buddhist_era_in_thai(app, make_user):
+    english = page_text(signed_in(app, make_user("ana")).get("/conduct"))
+    published = re.search(r"published ([^<]+)</p>", english).group(1)
+    assert re.search(r"\d{1,2}:\d{2}\u202f?[AP]M$", published), published  # hours and minutes only
+    thai = unescaped_page_text(signed_in(app, make_user("somchai", preferred_language="th")).get("/conduct"))
+    assert re.search(r"25[0-9]{2} \d{2}:\d{2}(?!:)", thai)
 
 
 def test_recent_times_read_as_elapsed_time_in_the_readers_language(app, make_user):

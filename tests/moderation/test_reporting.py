@@ -9,7 +9,7 @@ from forum.models import Post, utcnow
 from forum.seed import CONDUCT_RULES
 from moderation import services
 from moderation.models import Case, Report
-from tests.conftest import category, count_rows, login, signed_in, start_thread, unescaped_page_text
+from tests.conftest import category, count_rows, login, page_text, signed_in, start_thread, unescaped_page_text
 
 OFFENSIVE = "Graduates of that class are all incompetent fools."
 UNDER_REVIEW_PLACEHOLDER = "This post is hidden while the moderators review it."
@@ -270,18 +270,49 @@ def test_hidden_opening_post_takes_its_thread_out_of_view(app, make_user, author
     assert own.status_code == 200 and AUTHOR_NOTICE in unescaped_page_text(own)
 
 
-@pytest.mark.parametrize("action, data, hidden", [
-    ("dismiss", {"reason": "Within the rules."}, False),
-    ("remove", {"rule": "disrespect", "reason": "Insulting fellow graduates."}, True),
+@pytest.mark.parametrize("action, data, status, shown", [
+    ("dismiss", {"reason": "Within the rules."}, 200, OFFENSIVE),
+    # The opening post alone: the thread and its replies stay readable, and say the post was removed.
+    ("remove", {"rule": "disrespect", "reason": "Insulting fellow graduates."}, 200,
+     "This post was removed by the moderators."),
+    ("remove", {"rule": "disrespect", "reason": "Insulting fellow graduates.", "whole_thread": "y"}, 403,
+     "This thread was removed by the moderators."),
+    ("warn", {"rule": "disrespect", "reason": "Insulting fellow graduates.", "remove": "y", "whole_thread": "y"}, 403,
+     "This thread was removed by the moderators."),
 ])
-def test_the_moderators_decision_unhides_or_keeps_the_post_hidden(
-        app, make_user, author, moderator_client, action, data, hidden):
+def test_the_moderators_decision_on_an_opening_post_shows_or_removes_the_thread_as_chosen(
+        app, make_user, author, moderator_client, action, data, status, shown):
     post = start_thread(author, "Lessons from the border course", OFFENSIVE)
+    forum_services.reply(make_user("replier"), post.thread, "A colleague's useful answer")
     report_until_hidden(app, make_user, post)
     case = case_of(post)
     assert moderator_client.post(f"/moderation/cases/{case.id}/{action}", data=data).status_code == 302
     viewer = signed_in(app, make_user("viewer"))
     response = viewer.get(f"/t/{post.thread_id}")
-    assert response.status_code == (403 if hidden else 200)
-    assert (OFFENSIVE in unescaped_page_text(response)) is not hidden
-    assert ("Lessons from the border course" in unescaped_page_text(viewer.get("/c/general"))) is not hidden
+    page = unescaped_page_text(response)
+    assert response.status_code == status and shown in page
+    assert ("A colleague's useful answer" in page) is (status == 200)
+    assert (OFFENSIVE in page) is (action == "dismiss")
+    assert ("Lessons from the border course" in unescaped_page_text(viewer.get("/c/general"))) is (status == 200)
+
+
+def test_the_third_report_of_an_opening_post_leads_back_to_its_category(app, make_user, author):
+    post = start_thread(author, "Lessons from the border course", OFFENSIVE)
+    for i in range(2):
+        send_report(signed_in(app, make_user(f"reporter{i}")), post)
+    third = signed_in(app, make_user("third"))
+    response = send_report(third, post, "threats")
+    assert (response.status_code, response.location) == (302, "/c/general")  # not the hidden thread's 403
+    page = unescaped_page_text(third.get(response.location))
+    assert "Thank you. The moderators will review your report." in page
+    assert "Lessons from the border course" not in page
+
+
+def test_the_case_page_offers_the_whole_thread_only_for_an_opening_post(app, make_user, author, post,
+                                                                        moderator_client):
+    opening = start_thread(author, "Another thread", OFFENSIVE)
+    report_until_hidden(app, make_user, post)
+    send_report(signed_in(app, make_user("other")), opening)
+    assert "Remove the whole thread" not in page_text(moderator_client.get(f"/moderation/cases/{case_of(post).id}"))
+    page = page_text(moderator_client.get(f"/moderation/cases/{case_of(opening).id}"))
+    assert "Remove the whole thread with its replies, not only the opening post" in page

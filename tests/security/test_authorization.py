@@ -61,6 +61,7 @@ ROUTES = [
     ("forum.post", "GET", "/p/{reply}", None, roles(302)),
     ("forum.edit_post", "GET", "/p/{reply}/edit", None, roles(403)),  # authors only: moderators remove
     ("forum.edit_post", "POST", "/p/{reply}/edit", {"body": "Changed.", "language": "en"}, roles(403)),
+    ("forum.delete_post", "GET", "/p/{reply}/delete", None, roles(403)),  # the question: authors only too
     ("forum.delete_post", "POST", "/p/{reply}/delete", {}, roles(403)),
     ("forum.post_history", "GET", "/p/{reply}/history", None, roles(403, 200, scoped=403)),
     # Watching: every member who may read the thread or category, silenced or not.
