@@ -13,6 +13,10 @@ from urllib.parse import urljoin
 
 import psycopg
 
+# The newest migration (their revision ids are their numbers): a database seeded before it is seeded again.
+SCHEMA_HEAD = max(name[:4] for name in os.listdir(os.path.join(os.path.dirname(__file__), "..", "migrations",
+                                                                "versions")) if name[:4].isdigit())
+
 PASSWORD = os.environ.get("BENCH_PASSWORD", "bench-password-2026")
 MEMBER = os.environ.get("BENCH_MEMBER", "bench_member")
 MODERATOR = os.environ.get("BENCH_MODERATOR", "bench_moderator")
@@ -237,6 +241,7 @@ def seeded(url, scale):
             account_ids(connection)
             analyzed = connection.execute(
                 "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'posts'").fetchone()
+            schema = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     except (psycopg.OperationalError, psycopg.errors.UndefinedTable) as error:
         return False, f"not seeded ({str(error).strip().splitlines()[0]})"
     except SystemExit as error:
@@ -249,6 +254,8 @@ def seeded(url, scale):
         return False, f"{found['users']:,} members where scale {scale} has about {members:,}"
     if not (analyzed and analyzed[0]):
         return False, "the seeding did not finish (no ANALYZE of posts)"
+    if schema is None or schema[0] != SCHEMA_HEAD:  # seeded by older code: its tables lack columns
+        return False, f"seeded at migration {schema and schema[0]}, the code is at {SCHEMA_HEAD}"
     return True, ", ".join(f"{n:,} {table}" for table, n in found.items())
 
 

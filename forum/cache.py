@@ -59,7 +59,7 @@ TABLE_GENERATIONS: dict[str, str] = {}
 UNSHOWN = {"notifications", "deliveries", "mail_preferences", "watches", "conduct_acceptances", "conduct_versions",
            "conduct_rules", "login_events", "submissions", "account_requests", "invitations", "resources",
            "moderation_actions", "cases", "reports", "case_notes", "penalties", "dismissal_proposals", "appeals",
-           "removal_messages", "post_revisions"}
+           "removal_messages", "post_revisions", "thread_reads"}
 # Signing in writes the row too. The role, language and bio are read on the moderators' case pages.
 SHOWN_USER_COLUMNS = ("username", "stored_name", "status", "academy", "role", "preferred_language", "bio_html")
 PAGE_PREFIX = "portal:page:"
@@ -243,6 +243,14 @@ def remembered(user_id: int, name: str, compute: Callable[[], Any], also: tuple[
     return value
 
 
+def remember_now(user_id: int, name: str, value: Any, also: tuple[str, ...] = ()) -> None:
+    """Remember `value` as `remembered` would have computed it now: after a write whose outcome the
+    writer knows, the next request need not read it back."""
+    if store().usable:
+        stamp = [generation or 0 for generation in _read([*_generation_keys(user_id), *(f"gen:{topic}" for topic in also)])]
+        _remember(f"{user_id}:{name}", [stamp, value], TTL_SECONDS)
+
+
 def signed_in_member(token: str) -> Any:
     """The member whose session token this is, or None: their row from the cache while their
     generation is unchanged, attached to the session without a query. A suspension, a dismissal or a
@@ -419,6 +427,12 @@ def shared_body(reader_id: int, parts: Iterable[Any], build: Callable[[], tuple[
     return Body(pieces, meta)
 
 
+def raising(*generations: str) -> dict[str, Any]:
+    """Execution options of a statement that changes what is remembered under these generations (a
+    topic of one member's, say, which need not change their whole chrome)."""
+    return {"raises": generations}
+
+
 def changes_for(*user_ids: int) -> dict[str, Any]:
     """Execution options of a bulk statement on a watched table: the members whose chrome it changes."""
     return {"chrome_changes": user_ids}
@@ -462,6 +476,7 @@ def _note_bulk_statements(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if table is None:
         return
+    _changed(state.session, state.execution_options.get("raises", ()))
     if table.name not in UNSHOWN and not state.execution_options.get("content_unchanged"):
         _changed(state.session, [CONTENT])
     if table.name in TABLE_GENERATIONS:

@@ -282,6 +282,10 @@ class Thread(db.Model):
     locked = db.Column(db.Boolean, nullable=False, default=False)
     # True while the opening post is hidden by moderation: the thread leaves the lists.
     hidden = db.Column(db.Boolean, nullable=False, default=False)
+    # On a best-practice thread, the reply its author or a moderator marked the most useful: shown first.
+    # No foreign key: a second path between threads and posts would make every join between them
+    # ambiguous; posts are never deleted as rows, and services.best_answer checks the post is live.
+    best_post_id = db.Column(db.Integer)
 
     category = db.relationship("Category")
     author = db.relationship("User", foreign_keys=[author_id])
@@ -321,6 +325,8 @@ class Post(db.Model):
     # None, "pending" (hidden after enough reports, until a moderator decides), "removed"
     # (by a moderator) or "author_dismissed" (hidden with its dismissed author).
     moderation_state = db.Column(db.String(16))
+    # Members who found it useful (Reaction rows), kept by forum/discussions/marks.py so lists never count.
+    useful_count = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     # The words search finds the post by (forum/connect/search.py): a tsvector on PostgreSQL, the words as
     # text on SQLite, indexed by the FTS5 table posts_fts. Set by the services on every write; deferred:
     # only the database reads it.
@@ -462,6 +468,39 @@ class Resource(db.Model):
 
 
 WATCH_MODES = ("watching", "muted")
+
+
+class Reaction(db.Model):
+    """A member found a post useful: one "Useful" per member and post, never on one's own."""
+
+    __tablename__ = "reactions"
+
+    post_id = db.Column(db.Integer, db.ForeignKey("posts.id"), primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), primary_key=True, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class Bookmark(db.Model):
+    """A post a member keeps to find again (their /bookmarks page, newest first)."""
+
+    __tablename__ = "bookmarks"
+    __table_args__ = (Index("ix_bookmarks_user_created", "user_id", "created_at"),)
+
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), primary_key=True)
+    post_id = db.Column(db.Integer, db.ForeignKey("posts.id"), primary_key=True, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class ThreadRead(db.Model):
+    """How far a member has read a thread: the number of the last post a page of it showed them (or
+    that they wrote). Lists show "N new" from it; forum/discussions/reading.py."""
+
+    __tablename__ = "thread_reads"
+
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), primary_key=True)
+    thread_id = db.Column(db.Integer, db.ForeignKey("threads.id"), primary_key=True, index=True)
+    last_read_number = db.Column(db.Integer, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
 class Watch(db.Model):

@@ -122,6 +122,18 @@ def can_edit_profile(user, profile_owner):
     return is_member(user) and user.id == profile_owner.id
 
 
+def can_choose_best_answer(user, thread):
+    """On a best-practice thread: its author (who may speak) or the category's moderators."""
+    if thread.kind != "best_practice":
+        return False
+    return (can_speak(user) and thread.author_id == user.id) or moderates_category(user, thread.category_id)
+
+
+def can_mark_useful(user, post):
+    """Another member's live post (silenced members too: it says nothing)."""
+    return is_member(user) and post.author_id != user.id and not post.is_deleted and not post.is_hidden
+
+
 def can_report_post(user, post):
     return can_speak(user) and post.author_id != user.id and not post.is_deleted
 

@@ -394,11 +394,14 @@ def count_queries():
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql_only: needs PostgreSQL's concurrency; "
                                        "SQLite serialises writers, so the SQLite run leaves it out")
+    config.addinivalue_line("markers", "one_database: what it checks (a page's layout or accessibility in the "
+                                       "browser) does not depend on the database: run on PostgreSQL only")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Leave postgresql_only tests out of the SQLite run (deselected, not skipped)."""
-    dropped = [item for item in items if item.get_closest_marker("postgresql_only")
+    """Leave postgresql_only and one_database tests out of the SQLite run (deselected, not skipped)."""
+    dropped = [item for item in items
+               if (item.get_closest_marker("postgresql_only") or item.get_closest_marker("one_database"))
                and getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "sqlite"]
     if dropped:
         config.hook.pytest_deselected(items=dropped)

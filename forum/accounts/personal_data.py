@@ -10,13 +10,16 @@ from forum import hooks
 from forum.extensions import db
 from forum.models import (
     AccountRequest,
+    Bookmark,
     CategoryModerator,
     ConductAcceptance,
     ConductVersion,
     Invitation,
     LoginEvent,
     Post,
+    Reaction,
     Thread,
+    ThreadRead,
     User,
     Watch,
     new_session_token,
@@ -73,6 +76,16 @@ def export(member):
                      for thread_id, category_id, mode, since in rows(
                          select(Watch.thread_id, Watch.category_id, Watch.mode, Watch.created_at)
                          .where(Watch.user_id == member.id).order_by(Watch.id))],
+        "bookmarks": [{"post_id": post_id, "at": iso_time(at)} for post_id, at in rows(
+            select(Bookmark.post_id, Bookmark.created_at).where(Bookmark.user_id == member.id)
+            .order_by(Bookmark.created_at))],
+        "found_useful": [{"post_id": post_id, "at": iso_time(at)} for post_id, at in rows(
+            select(Reaction.post_id, Reaction.created_at).where(Reaction.user_id == member.id)
+            .order_by(Reaction.created_at))],
+        "threads_read": [{"thread_id": thread_id, "up_to_post": number, "at": iso_time(at)}
+                         for thread_id, number, at in rows(
+                             select(ThreadRead.thread_id, ThreadRead.last_read_number, ThreadRead.updated_at)
+                             .where(ThreadRead.user_id == member.id).order_by(ThreadRead.thread_id))],
     }
     for part in hooks.member_export:
         exported.update(part(member))
@@ -99,7 +112,7 @@ def delete_account(member):
     member.bio_source = member.bio_html = ""
     member.timezone, member.session_token = "UTC", new_session_token()
     # Personal data that is no moderation record: the inbox, sign-ins, settings, unsent mail.
-    for model in (Delivery, Notification, LoginEvent, MailPreference, CategoryModerator, Watch):
+    for model in (Delivery, Notification, LoginEvent, MailPreference, CategoryModerator, Watch, ThreadRead, Bookmark):
         db.session.execute(delete(model).where(model.user_id == member.id))
     db.session.execute(update(Invitation).where(Invitation.user_id == member.id, Invitation.used_at.is_(None))
                        .values(used_at=utcnow()))

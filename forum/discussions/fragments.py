@@ -59,13 +59,16 @@ def thread_list(macro, threads, **options):
     return _cached(key, lambda: macro(threads, **options))
 
 
-def thread_posts(macro, reader, thread, posts):
-    """`macro(thread, posts)` (the post list of templates/forum/thread.html) for this reader."""
+def thread_posts(macro, reader, thread, posts, featured=False):
+    """`macro(thread, posts, featured)` (the post list of templates/forum/thread.html) for this reader;
+    `featured`: the most useful answer, shown again under the opening post."""
     if permissions.moderates_category(reader, thread.category_id) or any(p.author_id == reader.id for p in posts):
-        return macro(thread, posts)
-    key = ("posts", thread.id, permissions.can_speak(reader), permissions.can_reply(reader, thread),
+        return macro(thread, posts, featured)
+    key = ("posts", thread.id, featured, thread.best_post_id, permissions.can_choose_best_answer(reader, thread),
+           permissions.can_speak(reader), permissions.can_reply(reader, thread),
            _reader(p.created_at for p in posts),
            tuple((p.id, p.number, p.revision, p.edited_at, p.deleted_at, p.moderation_state, p.language,
-                  p.created_at, hash(p.body_html), p.author.username, str(p.author.display_name), p.author.academy)
+                  p.created_at, hash(p.body_html), p.useful_count, p.author.username, str(p.author.display_name),
+                  p.author.academy)
                  for p in posts))
-    return _cached(key, lambda: macro(thread, posts))
+    return _cached(key, lambda: macro(thread, posts, featured))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, contains_eager, joinedload
 from forum import markup, params, permissions
 from forum.conduct import require_conduct_accepted
 from forum.connect import search, watching
+from forum.discussions import reading
 from forum.extensions import db
 from forum.models import (
     LANGUAGES,
@@ -58,6 +59,7 @@ def _add_post(author: User, thread: Thread, body: str, now: datetime, language: 
     db.session.flush()
     db.session.add(PostRevision(post_id=post.id, number=1, title=thread.title if number == 1 else None,
                                 body_source=body, body_html=html, editor_id=author.id, created_at=now))
+    reading.advance(author, thread.id, number)  # one's own post is read
     db.session.execute(
         update(Category).where(Category.id == thread.category_id)
         .values(post_count=Category.post_count + 1, last_activity_at=now)
@@ -282,6 +284,24 @@ def category_threads(user: User, category: Category, filters: Mapping[str, str |
     query = select(Thread).where(Thread.category_id == category.id)
     return _listing(_without_hidden(query, user), (Thread.pinned, Thread.last_activity_at, Thread.id),
                     filters, position, per_page)
+
+
+def choose_best_answer(user: User, thread: Thread, post: Post) -> bool:
+    """Mark the reply as the thread's most useful answer, or unmark it if it was; returns whether it is."""
+    permissions.require(permissions.can_choose_best_answer(user, thread) and post.thread_id == thread.id
+                        and not post.is_opening and not post.is_deleted and not post.is_hidden)
+    chosen = thread.best_post_id != post.id
+    thread.best_post_id = post.id if chosen else None
+    commit()
+    return chosen
+
+
+def best_answer(thread: Thread) -> Post | None:
+    """The thread's most useful answer while it is still there for everyone to read."""
+    if thread.best_post_id is None:
+        return None
+    post = db.session.scalar(select(Post).where(Post.id == thread.best_post_id).options(joinedload(Post.author)))
+    return post if post is not None and not (post.is_deleted or post.is_hidden) else None
 
 
 def thread_page(thread: Thread, page: int, per_page: int) -> Sequence[Post]:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from forum import cache, conduct, markup, params, permissions
 from forum.connect import directory, watching
 from forum.connect import search as search_service
-from forum.discussions import services, viewcounts
+from forum.discussions import marks, reading, services, viewcounts
 from forum.extensions import db, limiter
 from forum.forms import EditPostForm, ReplyForm, SubmissionTokenField, ThreadForm
 from forum.models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
@@ -81,9 +81,12 @@ def _post_or_404(post_id):
 
 def post_url(post):
     """Link to the page of the thread holding the post, anchored at it."""
-    page = math.ceil(post.number / current_app.config["POSTS_PER_PAGE"])
-    return url_for("forum.thread", thread_id=post.thread_id, page=page if page > 1 else None,
-                   _anchor=f"post-{post.number}")
+    return _number_url(post.thread_id, post.number)
+
+
+def _number_url(thread_id, number):
+    page = math.ceil(number / current_app.config["POSTS_PER_PAGE"])
+    return url_for("forum.thread", thread_id=thread_id, page=page if page > 1 else None, _anchor=f"post-{number}")
 
 
 def thread_url(thread):
@@ -118,9 +121,10 @@ def index():
     def build():
         threads = services.latest_threads(current_user, filters, position, current_app.config["THREADS_PER_PAGE"])
         return render_template("forum/index.html", threads=threads, filters=filters,
-                               categories=services.visible_categories(current_user)), {}
+                               categories=services.visible_categories(current_user)), _listed(threads)
 
-    return permissions.shared(current_user, ("home", filters, position), build).filled()
+    page = permissions.shared(current_user, ("home", filters, position), build)
+    return page.filled(**_unread_slots(page.meta))
 
 
 @bp.route("/c/<slug>")
@@ -133,12 +137,35 @@ def category(slug):
         threads = services.category_threads(current_user, category, filters, position,
                                             current_app.config["THREADS_PER_PAGE"])
         html = render_template("forum/category.html", category=category, threads=threads, filters=filters)
-        return html, {"category": {"id": category.id, "slug": category.slug}}
+        return html, {"category": {"id": category.id, "slug": category.slug}, **_listed(threads)}
 
     page = permissions.shared(current_user, ("category", slug, filters, position), build)
     category = SimpleNamespace(**page.meta["category"])
     watch = watching.watch_state(current_user, category=category)
-    return page.filled(watch=cache.template_parts("_macros/watching.html").category_watch(category, watch))
+    return page.filled(watch=cache.template_parts("_macros/watching.html").category_watch(category, watch),
+                       **_unread_slots(page.meta))
+
+
+def _listed(threads):
+    """What a list page keeps of its threads for each reader's "N new": [thread id, last post number]."""
+    return {"listed": [[thread.id, thread.post_count] for thread in threads.items]}
+
+
+def _unread_slots(meta):
+    """The "N new" of each listed thread for this member (a slot of the shared list), all filled."""
+    last = dict(meta["listed"])
+    counts = reading.unread_counts(current_user, last)
+    parts = cache.template_parts("_macros/threads.html")
+    return {f"new-{thread_id}": parts.new_posts(thread_id, counts[thread_id]) if thread_id in counts else ""
+            for thread_id in last}
+
+
+@bp.route("/read-all", methods=["POST"])
+def mark_all_read():
+    """Mark every thread the member has opened as read."""
+    reading.mark_all_read(current_user)
+    flash(_("Every thread is marked as read."), "success")
+    return redirect(url_for(".index"))
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -172,13 +199,18 @@ def thread(thread_id, slug=None):
         pages = max(math.ceil(thread.post_count / per_page), 1)
         page = min(asked, pages)
         posts = services.thread_page(thread, page, per_page)
-        html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages)
+        best = services.best_answer(thread) if page == 1 else None  # shown first, under the opening post
+        shown = [*posts, *([best] if best else [])]
+        html = render_template("forum/thread.html", thread=thread, posts=posts, page=page, pages=pages, best=best)
         can_reply = permissions.can_reply(current_user, thread)
         form = ReplyForm(submission=cache.slot_marker("submission"))  # each reader's own token
         return html, {"thread": {"id": thread.id, "category_id": thread.category_id},
+                      "last_number": posts[-1].number if posts else 0,
+                      # For each reader's Useful and Bookmark buttons: [id, author, live].
+                      "posts": [[post.id, post.author_id, not (post.is_deleted or post.is_hidden)] for post in shown],
                       "reply_form": str(_thread_parts().reply_form(thread, form)) if can_reply else None,
                       # The thread's author sees it while hidden; authors see their own hidden posts.
-                      "personal_for": sorted({thread.author_id, *(post.author_id for post in posts)})}
+                      "personal_for": sorted({thread.author_id, *(post.author_id for post in shown)})}
 
     page = permissions.shared(current_user, ("thread", thread_id, asked), build)
     thread = SimpleNamespace(**page.meta["thread"])
@@ -187,13 +219,67 @@ def thread(thread_id, slug=None):
     if reply is not None and not conduct.accepted_shown(current_user):
         reply = _thread_parts().conduct_link()
     html = page.filled(watch=cache.template_parts("_macros/watching.html").thread_watch(thread, watch),
-                       reply=reply, submission=SubmissionTokenField.fresh())
+                       reply=reply, submission=SubmissionTokenField.fresh(), **_mark_slots(page.meta))
+    reading.record(current_user, thread_id, page.meta["last_number"])  # after rendering: it may commit
     viewcounts.record_view(thread_id)  # after rendering: without Redis it commits, expiring the posts
     return html
 
 
+@bp.route("/t/<id:thread_id>/unread")
+def first_unread(thread_id):
+    """The thread at the first post the member has not read yet."""
+    thread = _thread_or_404(thread_id)
+    return redirect(_number_url(thread.id, reading.first_unread(current_user, thread)))
+
+
 def _thread_parts():
     return cache.template_parts("forum/_thread_parts.html")
+
+
+def _mark_slots(meta):
+    """Each live post's Useful and Bookmark buttons for this member (slots of the shared thread page)."""
+    state = marks.marked(current_user, [post_id for post_id, _, live in meta["posts"] if live])
+    parts = _thread_parts()
+    return {f"marks-{post_id}": parts.post_marks(post_id, state[post_id], author_id != current_user.id) if live else ""
+            for post_id, author_id, live in meta["posts"]}
+
+
+@bp.route("/p/<id:post_id>/useful", methods=["GET", "POST"])
+@_write_rate
+def useful(post_id):
+    """Who found the post useful; a POST finds it useful, or no longer."""
+    post = _post_or_404(post_id)
+    if request.method == "POST":
+        marks.toggle_useful(current_user, post)
+        return redirect(post_url(post))
+    return render_template("forum/useful.html", post=post, members=marks.who_found_useful(post), post_url=post_url)
+
+
+@bp.route("/p/<id:post_id>/best", methods=["POST"])
+def best_answer(post_id):
+    """The thread's author or a moderator marks a reply as the most useful answer, or unmarks it."""
+    post = _post_or_404(post_id)
+    if services.choose_best_answer(current_user, post.thread, post):
+        flash(_("This answer is shown first, under the opening post."), "success")
+    return redirect(post_url(post))
+
+
+@bp.route("/p/<id:post_id>/bookmark", methods=["POST"])
+@_write_rate
+def bookmark(post_id):
+    """Keep the post among one's bookmarks, or drop it."""
+    post = _post_or_404(post_id)
+    if marks.toggle_bookmark(current_user, post):
+        flash(_("The post is in your bookmarks."), "success")
+    return redirect(post_url(post))
+
+
+@bp.route("/bookmarks")
+def bookmarks():
+    """The member's bookmarked posts, newest bookmark first."""
+    return render_template("forum/bookmarks.html", posts=marks.bookmarks(current_user, params.page_arg(),
+                                                                          current_app.config["POSTS_PER_PAGE"]),
+                           post_url=post_url)
 
 
 @bp.route("/t/<id:thread_id>/reply", methods=["GET", "POST"])

@@ -13,6 +13,8 @@ from tests.conftest import start_thread
 
 AXE = Axe()
 
+pytestmark = pytest.mark.one_database  # the browser's view of a page, the same on SQLite
+
 
 def serious_violations(page):
     violations = AXE.run(page).response["violations"]

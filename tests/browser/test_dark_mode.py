@@ -2,17 +2,16 @@
 pages members and moderators use turn dark and axe finds no serious contrast or other violation;
 set to light, the portal keeps its light background."""
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from forum.discussions import services
 from forum.extensions import db
 from moderation import services as moderation
 from moderation.models import Case
+from tests.browser.test_accessibility import serious_violations
 from tests.browser.test_journeys import sign_in
 from tests.browser.test_layouts import DESKTOP, PHONE
 from tests.conftest import start_thread
 
-AXE = Axe()
 MARKDOWN = """Steps at the **checkpoint**:
 
 > Quoted advice from a colleague.
@@ -35,11 +34,7 @@ BODY_LUMINANCE = """() => {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }"""
 
-
-def serious_violations(page):
-    violations = AXE.run(page).response["violations"]
-    return [f"{v['id']} ({v['impact']}) at {[node['target'] for node in v['nodes']][:3]}"
-            for v in violations if v["impact"] in ("serious", "critical")]
+pytestmark = pytest.mark.one_database  # the browser's view of a page, the same on SQLite
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from tests.conftest import start_thread
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
+pytestmark = pytest.mark.one_database  # the browser's view of a page, the same on SQLite
+
 
 @pytest.fixture
 def base(serve, make_user):

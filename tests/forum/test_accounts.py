@@ -3,7 +3,7 @@ import json
 
 from forum.discussions import services
 from forum.extensions import db
-from forum.models import LoginEvent, Post, User
+from forum.models import LoginEvent, Post, ThreadRead, User
 from forum.notifications.models import Notification
 from moderation import services as moderation
 from moderation.models import Case, Penalty, Report
@@ -28,6 +28,7 @@ def test_a_member_downloads_their_own_data_and_nobody_elses(app, make_user):
     assert [s["outcome"] for s in data["sign_ins"]] == ["ok"]
     assert data["code_of_conduct_accepted"] and "Bob" not in json.dumps(data["posts"])
     assert isinstance(data["notifications"], list)
+    assert [(r["thread_id"], r["up_to_post"]) for r in data["threads_read"]] == [(opening.thread_id, 1)]  # own post
     assert "Download my data" in page_text(browser.get("/account/data"))
 
 
@@ -51,6 +52,7 @@ def test_deleting_an_account_anonymizes_it_and_keeps_posts_and_moderation_record
     assert done.status_code == 302 and done.location == "/login"
     assert not is_signed_in(browser) and not is_signed_in(elsewhere)
     db.session.expire_all()
+    assert not db.session.scalars(db.select(ThreadRead).where(ThreadRead.user_id == alice.id)).all()
     former = db.session.get(User, alice.id)
     assert (former.status, former.username, former.password_hash, former.bio_source, former.stored_name) == \
         ("deleted", f"former-{alice.id}", None, "", "")

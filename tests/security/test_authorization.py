@@ -63,6 +63,15 @@ ROUTES = [
     ("forum.edit_post", "POST", "/p/{reply}/edit", {"body": "Changed.", "language": "en"}, roles(403)),
     ("forum.delete_post", "GET", "/p/{reply}/delete", None, roles(403)),  # the question: authors only too
     ("forum.delete_post", "POST", "/p/{reply}/delete", {}, roles(403)),
+    ("forum.first_unread", "GET", "/t/{thread}/unread", None, roles(302)),
+    ("forum.mark_all_read", "POST", "/read-all", {}, roles(302)),
+    # Useful (not on one's own post; silenced members too: it says nothing) and bookmarks: every member.
+    ("forum.useful", "GET", "/p/{reply}/useful", None, roles(200)),
+    ("forum.useful", "POST", "/p/{reply}/useful", {}, roles(302)),
+    ("forum.bookmark", "POST", "/p/{reply}/bookmark", {}, roles(302)),
+    # The most useful answer: best-practice threads only (the world's thread is a discussion).
+    ("forum.best_answer", "POST", "/p/{reply}/best", {}, roles(403)),
+    ("forum.bookmarks", "GET", "/bookmarks", None, roles(200)),
     ("forum.post_history", "GET", "/p/{reply}/history", None, roles(403, 200, scoped=403)),
     # Watching: every member who may read the thread or category, silenced or not.
     ("forum.watch_thread", "POST", "/t/{thread}/watch", {"mode": "watching"}, roles(302)),
