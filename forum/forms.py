@@ -199,6 +199,12 @@ class ThreadForm(PortalForm):
     submission = SubmissionTokenField()
 
 
+class NewThreadForm(ThreadForm):
+    """A thread started from Latest: the member picks the category (choices: where they may start one)."""
+
+    category = SelectField(_l("Category"), validators=[InputRequired()])
+
+
 class ReplyForm(PortalForm):
     body = _body(_l("Your reply"))
     language = _language()

@@ -5,13 +5,14 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from forum import cache, conduct, markup, params, permissions
 from forum.connect import directory, watching
 from forum.connect import search as search_service
 from forum.discussions import marks, reading, services, viewcounts
 from forum.extensions import db, limiter
-from forum.forms import EditPostForm, ReplyForm, SubmissionTokenField, ThreadForm
+from forum.forms import BODY_MAX, EditPostForm, NewThreadForm, ReplyForm, SubmissionTokenField, ThreadForm
 from forum.models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
 from forum.notifications.models import Notification
 
@@ -174,17 +175,47 @@ def new_thread(slug):
     """Start a discussion, story or best-practice thread."""
     category = _category_or_404(slug)
     permissions.require(permissions.can_start_thread(current_user, category))
-    form = ThreadForm()
+    return _start_thread(ThreadForm(), lambda: category, category)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@_write_rate
+def new_thread_anywhere():
+    """Start a thread from Latest, choosing its category among those the member may start one in."""
+    categories = {category.slug: category for category in services.visible_categories(current_user)
+                  if permissions.can_start_thread(current_user, category)}
+    permissions.require(bool(categories))
+    form = NewThreadForm(category=request.args.get("category"))
+    form.category.choices = [(slug, _(category.name)) for slug, category in categories.items()]
+    return _start_thread(form, lambda: categories[form.category.data], None)
+
+
+def _previewed(form):
+    """The post as it would look, when the form was sent with its Preview button (nothing is saved)."""
+    if request.method == "POST" and request.form.get("preview"):
+        return Markup(markup.render_markdown(form.body.data or ""))
+    return None
+
+
+@bp.route("/preview", methods=["POST"])
+def preview():
+    """A post's Markdown rendered by the sanitizer, for the composer's live preview (static/js/portal.js)."""
+    body = (request.form.get("body") or "")[:BODY_MAX]
+    return markup.render_markdown(body), 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _start_thread(form, chosen, category):
+    """The new-thread form (`category` None: with its category picker) and publishing it in `chosen()`."""
     if request.method == "GET" and (gate := conduct_gate()):
         return gate
-    if form.validate_on_submit():
-        done = _publish(lambda: services.create_thread(current_user, category, form.title.data,
+    if (previewed := _previewed(form)) is None and form.validate_on_submit():
+        done = _publish(lambda: services.create_thread(current_user, chosen(), form.title.data,
                                                        form.kind.data, form.body.data, form.language.data,
                                                        submission=form.submission.data),
                         _("Your thread is published."), thread_url)
         if done:
             return done
-    return render_template("forum/new_thread.html", category=category, form=form)
+    return render_template("forum/new_thread.html", category=category, form=form, previewed=previewed)
 
 
 @bp.route("/t/<id:thread_id>")
@@ -296,13 +327,13 @@ def reply(thread_id):
         if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted \
                 and not quoted.is_hidden:
             form.body.data = markup.quote_markdown(quoted.body_source, quoted.author.username)
-    elif form.validate_on_submit():
+    elif _previewed(form) is None and form.validate_on_submit():
         done = _publish(lambda: services.reply(current_user, thread, form.body.data, form.language.data,
                                                submission=form.submission.data),
                         _("Your reply is published."), post_url)
         if done:
             return done
-    return render_template("forum/reply.html", thread=thread, form=form)
+    return render_template("forum/reply.html", thread=thread, form=form, previewed=_previewed(form))
 
 
 @bp.route("/p/<id:post_id>")
@@ -322,13 +353,13 @@ def edit_post(post_id):
         form.body.data = post.body_source
         form.title.data = post.thread.title if post.is_opening else None
         form.language.data = post.language
-    elif form.validate_on_submit():
+    elif _previewed(form) is None and form.validate_on_submit():
         done = _publish(lambda: services.edit_post(current_user, post, form.body.data, form.title.data,
                                                    form.language.data),
                         _("Your changes are saved."), post_url)
         if done:
             return done
-    return render_template("forum/edit_post.html", post=post, form=form)
+    return render_template("forum/edit_post.html", post=post, form=form, previewed=_previewed(form))
 
 
 @bp.route("/p/<id:post_id>/delete", methods=["GET", "POST"])

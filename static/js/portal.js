@@ -15,3 +15,34 @@ phone.addEventListener("change", fold);
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-submit-on-change]")) event.target.form.requestSubmit();
 });
+
+// <form data-warn-unsent>: leaving the page with text typed but not sent asks first.
+let unsent = false;
+document.addEventListener("input", (event) => {
+  if (event.target.closest("form[data-warn-unsent]")) unsent = true;
+});
+document.addEventListener("submit", (event) => {
+  if (event.target.matches("form[data-warn-unsent]")) unsent = false;
+});
+window.addEventListener("beforeunload", (event) => {
+  if (unsent) event.preventDefault();
+});
+
+// [data-preview] in a form: the post as it will look, rendered by the server's sanitizer (/preview)
+// a moment after the member stops typing. Without script, the Preview button does the same.
+let previewTimer;
+document.addEventListener("input", (event) => {
+  const form = event.target.closest("form");
+  const box = form && form.querySelector("[data-preview]");
+  if (!box || event.target.name !== "body") return;
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(async () => {
+    const data = new FormData();
+    data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
+    data.append("body", event.target.value);
+    const answer = await fetch("/preview", { method: "POST", body: data, credentials: "same-origin" });
+    if (!answer.ok) return;
+    box.querySelector(".post-body").innerHTML = await answer.text();  // the sanitizer's own output
+    box.hidden = !event.target.value.trim();
+  }, 400);
+});
