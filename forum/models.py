@@ -491,6 +491,19 @@ class Bookmark(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
+class Draft(db.Model):
+    """What a member wrote and has not sent yet: a reply to a thread ("thread:<id>") or a new thread
+    in a category ("category:<slug>", or "new" from Latest). forum/discussions/drafts.py."""
+
+    __tablename__ = "drafts"
+
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), primary_key=True)
+    key = db.Column(db.String(80), primary_key=True)
+    title = db.Column(db.String(200), nullable=False, default="")
+    body = db.Column(db.Text, nullable=False, default="")
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
 class ThreadRead(db.Model):
     """How far a member has read a thread: the number of the last post a page of it showed them (or
     that they wrote). Lists show "N new" from it; forum/discussions/reading.py."""

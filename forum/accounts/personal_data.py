@@ -14,6 +14,7 @@ from forum.models import (
     CategoryModerator,
     ConductAcceptance,
     ConductVersion,
+    Draft,
     Invitation,
     LoginEvent,
     Post,
@@ -76,6 +77,9 @@ def export(member):
                      for thread_id, category_id, mode, since in rows(
                          select(Watch.thread_id, Watch.category_id, Watch.mode, Watch.created_at)
                          .where(Watch.user_id == member.id).order_by(Watch.id))],
+        "drafts": [{"composer": key, "title": title, "body": body, "at": iso_time(at)}
+                   for key, title, body, at in rows(select(Draft.key, Draft.title, Draft.body, Draft.updated_at)
+                                                    .where(Draft.user_id == member.id).order_by(Draft.key))],
         "bookmarks": [{"post_id": post_id, "at": iso_time(at)} for post_id, at in rows(
             select(Bookmark.post_id, Bookmark.created_at).where(Bookmark.user_id == member.id)
             .order_by(Bookmark.created_at))],
@@ -112,7 +116,8 @@ def delete_account(member):
     member.bio_source = member.bio_html = ""
     member.timezone, member.session_token = "UTC", new_session_token()
     # Personal data that is no moderation record: the inbox, sign-ins, settings, unsent mail.
-    for model in (Delivery, Notification, LoginEvent, MailPreference, CategoryModerator, Watch, ThreadRead, Bookmark):
+    for model in (Delivery, Notification, LoginEvent, MailPreference, CategoryModerator, Watch, ThreadRead, Bookmark,
+                  Draft):
         db.session.execute(delete(model).where(model.user_id == member.id))
     db.session.execute(update(Invitation).where(Invitation.user_id == member.id, Invitation.used_at.is_(None))
                        .values(used_at=utcnow()))

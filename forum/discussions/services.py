@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, contains_eager, joinedload
 from forum import markup, params, permissions
 from forum.conduct import require_conduct_accepted
 from forum.connect import search, watching
-from forum.discussions import reading
+from forum.discussions import drafts, reading
 from forum.extensions import db
 from forum.models import (
     LANGUAGES,
@@ -111,6 +111,7 @@ def create_thread(author: User, category: Category, title: str, kind: str, body:
     post = _add_post(author, thread, body, now, language)
     watching.watch_new_thread(author, thread)
     watching.announce_post(post)
+    drafts.discard(author, f"category:{category.slug}", "new")
     created = _commit_once(author, submission, post)
     return thread if created is post else created.thread
 
@@ -126,6 +127,7 @@ def reply(author: User, thread: Thread, body: str, language: str | None = None, 
     db.session.execute(update(Thread).where(Thread.id == thread.id)
                        .values(reply_count=Thread.reply_count + 1))
     watching.announce_post(post)
+    drafts.discard(author, f"thread:{thread.id}")
     return _commit_once(author, submission, post)
 
 

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from forum import cache, conduct, markup, params, permissions
 from forum.connect import directory, watching
 from forum.connect import search as search_service
-from forum.discussions import marks, reading, services, viewcounts
+from forum.discussions import drafts, marks, reading, services, viewcounts
 from forum.extensions import db, limiter
 from forum.forms import BODY_MAX, EditPostForm, NewThreadForm, ReplyForm, SubmissionTokenField, ThreadForm
 from forum.models import LANGUAGES, THREAD_KINDS, Category, Post, Thread
@@ -197,6 +197,22 @@ def _previewed(form):
     return None
 
 
+def _draft_saved(key, form):
+    """The form was sent with its "Save draft" button: the text is kept on the server, the form shown again."""
+    if request.method == "POST" and request.form.get("save_draft"):
+        drafts.save(current_user, key, getattr(form, "title", None) and form.title.data, form.body.data)
+        flash(_("Your draft is saved: it will be here when you come back."), "success")
+        return True
+    return False
+
+
+@bp.route("/drafts", methods=["POST"])
+def save_draft():
+    """The composer's text as the member types (static/js/portal.js): 204, or 400 for an unknown composer."""
+    saved = drafts.save(current_user, request.form.get("key"), request.form.get("title"), request.form.get("body"))
+    return ("", 204) if saved else ("", 400)
+
+
 @bp.route("/preview", methods=["POST"])
 def preview():
     """A post's Markdown rendered by the sanitizer, for the composer's live preview (static/js/portal.js)."""
@@ -208,14 +224,21 @@ def _start_thread(form, chosen, category):
     """The new-thread form (`category` None: with its category picker) and publishing it in `chosen()`."""
     if request.method == "GET" and (gate := conduct_gate()):
         return gate
-    if (previewed := _previewed(form)) is None and form.validate_on_submit():
+    key = f"category:{category.slug}" if category else "new"
+    if request.method == "GET" and (draft := drafts.saved(current_user, key)) is not None:
+        form.title.data, form.body.data = draft["title"], draft["body"]
+    previewed = _previewed(form)
+    if _draft_saved(key, form):
+        pass
+    elif previewed is None and form.validate_on_submit():
         done = _publish(lambda: services.create_thread(current_user, chosen(), form.title.data,
                                                        form.kind.data, form.body.data, form.language.data,
                                                        submission=form.submission.data),
                         _("Your thread is published."), thread_url)
         if done:
             return done
-    return render_template("forum/new_thread.html", category=category, form=form, previewed=previewed)
+    return render_template("forum/new_thread.html", category=category, form=form, previewed=previewed,
+                           draft_key=key)
 
 
 @bp.route("/t/<id:thread_id>")
@@ -249,6 +272,9 @@ def thread(thread_id, slug=None):
     reply = page.meta["reply_form"]
     if reply is not None and not conduct.accepted_shown(current_user):
         reply = _thread_parts().conduct_link()
+    elif reply is not None and (draft := drafts.saved(current_user, f"thread:{thread_id}")) is not None:
+        form = ReplyForm(body=draft["body"], submission=cache.slot_marker("submission"))  # the member's own text
+        reply = _thread_parts().reply_form(thread, form)
     html = page.filled(watch=cache.template_parts("_macros/watching.html").thread_watch(thread, watch),
                        reply=reply, submission=SubmissionTokenField.fresh(), **_mark_slots(page.meta))
     reading.record(current_user, thread_id, page.meta["last_number"])  # after rendering: it may commit
@@ -327,6 +353,10 @@ def reply(thread_id):
         if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted \
                 and not quoted.is_hidden:
             form.body.data = markup.quote_markdown(quoted.body_source, quoted.author.username)
+        elif (draft := drafts.saved(current_user, f"thread:{thread.id}")) is not None:
+            form.body.data = draft["body"]
+    elif _draft_saved(f"thread:{thread.id}", form):
+        pass
     elif _previewed(form) is None and form.validate_on_submit():
         done = _publish(lambda: services.reply(current_user, thread, form.body.data, form.language.data,
                                                submission=form.submission.data),

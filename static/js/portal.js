@@ -46,3 +46,21 @@ document.addEventListener("input", (event) => {
     box.hidden = !event.target.value.trim();
   }, 400);
 });
+
+// <form data-draft="key">: the text is kept on the server (/drafts) a moment after the member stops
+// typing, and restored when they come back; the "Save draft" button does it without script.
+let draftTimer;
+document.addEventListener("input", (event) => {
+  const form = event.target.closest("form[data-draft]");
+  if (!form) return;
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(() => {
+    const data = new FormData();
+    data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
+    data.append("key", form.dataset.draft);
+    for (const name of ["title", "body"]) {
+      if (form.elements[name]) data.append(name, form.elements[name].value);
+    }
+    fetch("/drafts", { method: "POST", body: data, credentials: "same-origin" });
+  }, 1500);
+});

@@ -5,6 +5,7 @@ import pytest
 from tests.browser.test_accessibility import serious_violations
 from tests.browser.test_journeys import sign_in
 from tests.browser.test_layouts import DESKTOP, PHONE
+from tests.conftest import start_thread
 
 pytestmark = pytest.mark.one_database  # the browser's view of a page, the same on SQLite
 
@@ -40,3 +41,17 @@ def test_a_member_starts_a_thread_from_latest_with_a_live_preview(serve, new_pag
     page.click("button:has-text('Publish')")
     page.wait_for_url("**/t/*")
     assert page.is_visible("h1:has-text('Sealing evidence bags')")
+
+
+def test_a_reply_typed_in_the_thread_is_there_again_after_a_reload(serve, new_page, make_user):
+    make_user("writer")
+    thread = start_thread(make_user("other"), title="Border checkpoints", body="Opening words").thread
+    base = serve()
+    page = new_page(**PHONE)
+    sign_in(page, base, "writer")
+    page.goto(f"{base}/t/{thread.id}")
+    with page.expect_response(lambda response: response.url.endswith("/drafts")):
+        page.locator("#body").press_sequentially("Seal it twice", delay=5)  # saved a moment after typing
+    page.on("dialog", lambda dialog: dialog.accept())  # the unsent-text warning: leave anyway
+    page.reload()
+    assert page.input_value("#body") == "Seal it twice"

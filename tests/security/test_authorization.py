@@ -57,6 +57,7 @@ ROUTES = [
     ("forum.new_thread_anywhere", "POST", "/new", {**NEW_POST, "category": "general"},
      roles(302, unaccepted=200, silenced=403)),
     ("forum.preview", "POST", "/preview", {"body": "**Words**"}, roles(200)),
+    ("forum.save_draft", "POST", "/drafts", {"key": "new", "body": "Words"}, roles(204)),
     ("forum.thread", "GET", "/t/{thread}", None, roles(200)),
     ("forum.thread", "GET", "/t/{thread}-plain-matter", None, roles(200)),
     ("forum.reply", "GET", "/t/{thread}/reply", None, roles(200, unaccepted=302, silenced=403)),
