@@ -21,6 +21,30 @@ LINK_REL = "nofollow noopener"
 # and a remote image would leak every reader's IP address to whoever chose its URL.
 # A MarkdownIt instance keeps no state between render() calls, so one is shared.
 _markdown = MarkdownIt("js-default").enable(["table", "strikethrough"]).disable("image")
+# "@username" (as forum/connect/watching.py finds mentions): not after a letter, digit or "@" (an
+# e-mail address), never inside a link's text or code (an inline rule does not run in code).
+_MENTION = re.compile(r"@([a-z0-9_](?:[a-z0-9_.-]{0,30}[a-z0-9_])?)", re.IGNORECASE)
+
+
+def _mention(state, silent):
+    """Inline rule: @username becomes a link to the member's profile."""
+    start = state.pos
+    if state.src[start] != "@" or state.linkLevel > 0:
+        return False
+    if start > 0 and (state.src[start - 1].isalnum() or state.src[start - 1] in "@_.-"):
+        return False
+    found = _MENTION.match(state.src, start)
+    if found is None:
+        return False
+    if not silent:
+        state.push("link_open", "a", 1).attrs = {"href": f"/u/{found.group(1).lower()}", "class": "mention"}
+        state.push("text", "", 0).content = found.group(0)
+        state.push("link_close", "a", -1)
+    state.pos = found.end()
+    return True
+
+
+_markdown.inline.ruler.before("emphasis", "mention", _mention)
 
 # LinkifyFilter runs after the sanitizer inside the Cleaner, so the links it creates are
 # never checked against ALLOWED_PROTOCOLS; its default pattern would turn "data:x.com" or
@@ -56,6 +80,8 @@ def _allow_link_attribute(tag, name, value):
     """Keep href only with a safe scheme (bleach checks it again), and title and rel."""
     if name == "href":
         return _has_allowed_scheme(value)
+    if name == "class":
+        return value == "mention"  # the mention rule's own; raw HTML is off, so only it sets one
     return name in ("title", "rel")
 
 
@@ -119,9 +145,12 @@ def render_plain_excerpt(source: str | None, length: int = 200) -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&])")
 
 
-def quote_markdown(source: str | None, author: str) -> str:
-    """Return Markdown quoting `source` as a blockquote headed by "**author:**"."""
+def quote_markdown(source: str | None, author: str, url: str | None = None) -> str:
+    """Return Markdown quoting `source` as a blockquote headed by "**author:**", the name linking to
+    the quoted post when `url` is given."""
     author = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join((author or "").split()))
+    if url is not None:
+        author = f"[{author}]({url})"
     # The empty ">" keeps the author line its own paragraph (and never a setext heading).
     lines = [f"> **{author}:**", ">"]
     # Split only where Markdown sees line ends (str.splitlines also eats \u2028, \x0c...).

@@ -38,8 +38,12 @@ KINDS = ("reply", "new_thread", "mention")
 _MENTION = re.compile(r"(?<![\w@])@([a-z0-9_](?:[a-z0-9_.-]{0,30}[a-z0-9_])?)", re.IGNORECASE)
 
 
+# Quoted lines are someone else's words and code is code: a mention there notifies nobody.
+_QUOTED_OR_CODE = re.compile(r"^ {0,3}>[^\n]*|```.*?```|`[^`\n]*`", re.MULTILINE | re.DOTALL)
+
+
 def mentioned_usernames(text):
-    return {name.lower() for name in _MENTION.findall(text or "")}
+    return {name.lower() for name in _MENTION.findall(_QUOTED_OR_CODE.sub(" ", text or ""))}
 
 
 # --- the member's choices --------------------------------------------------------------------

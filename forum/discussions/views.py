@@ -352,7 +352,8 @@ def reply(thread_id):
         quoted = db.session.get(Post, params.int_arg("quote", 0))
         if quoted is not None and quoted.thread_id == thread.id and not quoted.is_deleted \
                 and not quoted.is_hidden:
-            form.body.data = markup.quote_markdown(quoted.body_source, quoted.author.username)
+            form.body.data = markup.quote_markdown(quoted.body_source, str(quoted.author.display_name),
+                                                   url_for(".post", post_id=quoted.id))
         elif (draft := drafts.saved(current_user, f"thread:{thread.id}")) is not None:
             form.body.data = draft["body"]
     elif _draft_saved(f"thread:{thread.id}", form):

@@ -62,7 +62,8 @@ def test_without_script_everything_is_open_and_the_language_button_switches(base
     assert page.is_visible("#language-choice")  # the menu is open
     page.select_option("#language-choice", "es")
     assert page.get_attribute("html", "lang") == "en"  # nothing happens before the button
-    page.click(".language-switcher button")
+    with page.expect_navigation():
+        page.click(".language-switcher button")
     assert page.get_attribute("html", "lang") == "es"
 
 
@@ -72,10 +73,14 @@ def test_deleting_a_post_asks_first(base, new_page, make_user):
     page = new_page(**PHONE)
     sign_in(page, base, "replier")
     page.goto(f"{base}/t/{thread.id}")
-    page.click("#post-2 >> text=Delete")
+    with page.expect_navigation():
+        page.click("#post-2 >> text=Delete")
     assert page.is_visible("h1:has-text('Delete your post?')") and page.is_visible("text=A reply I will regret")
-    page.click("text=Cancel")
+    with page.expect_navigation():
+        page.click("text=Cancel")
     assert page.is_visible("#post-2 >> text=A reply I will regret")
-    page.click("#post-2 >> text=Delete")
-    page.click("button:has-text('Delete the post')")
+    with page.expect_navigation():
+        page.click("#post-2 >> text=Delete")
+    with page.expect_navigation():
+        page.click("button:has-text('Delete the post')")
     assert page.is_visible("#post-2 >> text=This post was deleted by its author.")

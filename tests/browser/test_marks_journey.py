@@ -21,15 +21,17 @@ def test_a_member_marks_a_post_useful_and_bookmarks_it(serve, new_page, make_use
     page = new_page(**(DESKTOP if size == "desktop" else PHONE))
     sign_in(page, base, "reader")
     page.goto(f"{base}/t/{thread.id}")
-    post = page.locator("#post-2")
-    post.locator("button:has-text('Useful')").click()
+    with page.expect_navigation():  # each click posts a form and comes back to the thread
+        page.locator("#post-2 button:has-text('Useful')").click()
     post = page.locator("#post-2")
     assert post.locator("button:has-text('Useful')").get_attribute("aria-pressed") == "true"
     assert serious_violations(page) == []
-    post.locator("text=1 member found this useful").click()
+    with page.expect_navigation():
+        post.locator("text=1 member found this useful").click()
     assert page.is_visible("h1:has-text('Found useful')") and page.is_visible("main >> text=Rita Reader")
     page.goto(f"{base}/t/{thread.id}")
-    page.locator("#post-2 button:has-text('Bookmark')").click()
+    with page.expect_navigation():
+        page.locator("#post-2 button:has-text('Bookmark')").click()
     assert page.is_visible("text=The post is in your bookmarks.")
     page.goto(f"{base}/bookmarks")
     assert page.is_visible("text=Check the seals twice") and serious_violations(page) == []
@@ -48,7 +50,8 @@ def test_the_author_of_a_best_practice_marks_the_most_useful_answer(serve, new_p
     page = new_page(**(DESKTOP if size == "desktop" else PHONE))
     sign_in(page, base, "author")
     page.goto(f"{base}/t/{thread.id}")
-    page.locator("#post-3 button:has-text('Mark as the most useful answer')").click()
+    with page.expect_navigation():
+        page.locator("#post-3 button:has-text('Mark as the most useful answer')").click()
     assert page.is_visible("text=This answer is shown first, under the opening post.")
     reader = new_page(**(DESKTOP if size == "desktop" else PHONE))
     sign_in(reader, base, "reader")

@@ -34,6 +34,7 @@ def test_a_member_follows_new_posts_and_marks_all_read(serve, new_page, make_use
     services.reply(other, thread, "Third news")
     page.reload()
     assert page.locator(f'a[href="/t/{thread.id}/unread"]').inner_text() == "1 new"
-    page.click("button:has-text('Mark all read')")
+    with page.expect_navigation():
+        page.click("button:has-text('Mark all read')")
     assert page.is_visible("text=Every thread is marked as read.")
     assert page.locator(f'a[href="/t/{thread.id}/unread"]').count() == 0

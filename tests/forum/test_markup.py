@@ -16,7 +16,7 @@ ALLOWED_TAGS = {
     "strong", "em", "del", "s", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title", "rel"}, "ol": {"start"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "rel", "class"}, "ol": {"start"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -99,6 +99,8 @@ def active_content(markup):
                 problems.append(f"<{tag} {name}={value!r}>")
             elif name not in ALLOWED_ATTRIBUTES.get(tag, ()):
                 problems.append(f"attribute {name!r} on <{tag}>")
+            elif name == "class" and value != "mention":  # the mention rule's class, no other
+                problems.append(f"class {value!r}")
             elif name == "href" and not href_scheme_is_safe(value or ""):
                 problems.append(f"href {value!r}")
     return problems
@@ -477,3 +479,19 @@ def test_author_is_shown_literally(author):
     assert [tag for tag, _ in structure.elements] == ["blockquote", "p", "strong", "p"]
     expected = " ".join(author.split()) + ":"
     assert structure.ancestors_of(expected) == [("blockquote", "p", "strong")]
+
+
+@pytest.mark.parametrize("source, linked", [
+    ("Ask @Somchai.P today", ["somchai.p"]),
+    ("mail me@example.org", []),  # an e-mail address, not a mention
+    ("`@code` and\n\n    @indented", []),  # code
+    ("[see @bob](https://example.org)", []),  # no link inside a link
+    ("**@bold** and @trailing.", ["bold", "trailing"]),
+])
+def test_a_mention_becomes_a_link_to_the_profile(source, linked):
+    assert re.findall(r'<a href="/u/([^"]+)" class="mention"', render_markdown(source)) == linked
+
+
+def test_a_quote_names_its_author_and_links_to_the_post():
+    html = render_markdown(quote_markdown("words", "Ana [Author]", "/p/7"))
+    assert '<strong><a href="/p/7" rel="nofollow noopener">Ana [Author]</a>:</strong>' in html

@@ -76,12 +76,15 @@ def test_empty_reply_is_refused_with_a_message(member_client, thread):
 def test_quote_prefills_a_blockquote_and_renders_it(member_client, thread):
     opening = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
     form = member_client.get(f"/t/{thread.id}/reply?quote={opening.id}").get_data(as_text=True)
-    assert "&gt; **alice:**" in form and "&gt; Photograph the device **in place**." in form
+    # The quoted member's display name, linking to the quoted post.
+    assert f"&gt; **[{opening.author.display_name}](/p/{opening.id}):**" in form
+    assert "&gt; Photograph the device **in place**." in form
     body = re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", form, re.S).group(1)
     import html
     member_client.post(f"/t/{thread.id}/reply", data={"body": html.unescape(body) + "Seconded."})
     page = member_client.get(f"/t/{thread.id}").get_data(as_text=True)
-    assert re.search(r"<blockquote>\s*<p><strong>alice:</strong></p>\s*<p>Photograph", page)
+    assert re.search(rf'<blockquote>\s*<p><strong><a href="/p/{opening.id}" rel="nofollow noopener">'
+                     rf'{opening.author.display_name}</a>:</strong></p>\s*<p>Photograph', page)
 
 
 def test_script_payload_is_shown_inert(member_client, thread):

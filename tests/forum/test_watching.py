@@ -3,6 +3,7 @@ show (never hidden content), muting and unwatching from the notification itself.
 import re
 import time
 from datetime import timedelta
+from html import unescape
 
 from sqlalchemy import select, update
 
@@ -124,6 +125,24 @@ def test_a_mention_notifies_the_member_once_per_post(app, make_user):
     client.post(f"/p/{post.id}/edit", data={"body": "Ask @Carol and @dave, again.", "language": "en"})
     assert notices(dave) == [("mention", "mention")]
     assert notices(carol) == [("mention", "mention")]
+
+
+def test_a_mention_links_to_the_profile_and_one_inside_a_quote_or_code_notifies_nobody(app, make_user):
+    author, carol, dave, erin = make_user("author"), make_user("carol"), make_user("dave"), make_user("erin")
+    thread = start_thread(author, body="Thanks @dave for the idea").thread
+    client = signed_in(app, make_user("writer"))
+    opening = db.session.scalar(select(Post.id).where(Post.thread_id == thread.id))
+    quoting = client.get(f"/t/{thread.id}/reply?quote={opening}")
+    quoted = re.search(r"<textarea[^>]*>(.*?)</textarea>", quoting.get_data(as_text=True), re.S).group(1)
+    assert "[Author](/p/" in quoted  # the quoted member's display name, linking to the quoted post
+    body = unescape(quoted) + "I agree with @carol; see `@erin` in the code."
+    before = notices(dave)  # the opening post named dave itself
+    client.post(f"/t/{thread.id}/reply", data={"body": body, "language": "en"})
+    assert notices(carol) == [("mention", "mention")]
+    assert notices(dave) == before and notices(erin) == []  # quoted words and code mention nobody
+    page = unescaped_page_text(signed_in(app, carol).get(f"/t/{thread.id}"))
+    assert '<a href="/u/carol" class="mention" rel="nofollow noopener">@carol</a>' in page
+    assert "<code>@erin</code>" in page
 
 
 def test_a_mention_in_a_muted_thread_stays_silent(app, make_user):
