@@ -105,7 +105,8 @@ def test_demo_walkthrough(app, monkeypatch):
     opening = db.session.scalar(db.select(Thread).where(Thread.id == thread_id))
     first_post_id = db.session.scalar(db.select(db.func.min(Post.id)).where(Post.thread_id == thread_id))
     quote_form = member.get(f"/t/{thread_id}/reply?quote={first_post_id}").get_data(as_text=True)
-    assert "&gt; **member:**" in quote_form
+    author = db.session.scalar(db.select(User).where(User.username == "member")).display_name
+    assert f"&gt; **[{author}](/p/{first_post_id}):**" in quote_form  # the author's name, linking to the post
     member.post(f"/t/{thread_id}/reply", data={"body": "> **member:**\n>\n> Keep it **quiet**.\n\nAnd calm."})
     member.post(f"/p/{first_post_id}/edit", data={"title": opening.title,
                                                    "body": "Keep it **very** quiet.\n\n<script>alert('x')</script>"})
