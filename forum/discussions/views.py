@@ -228,9 +228,7 @@ def _start_thread(form, chosen, category):
     if request.method == "GET" and (draft := drafts.saved(current_user, key)) is not None:
         form.title.data, form.body.data = draft["title"], draft["body"]
     previewed = _previewed(form)
-    if _draft_saved(key, form):
-        pass
-    elif previewed is None and form.validate_on_submit():
+    if not _draft_saved(key, form) and previewed is None and form.validate_on_submit():
         done = _publish(lambda: services.create_thread(current_user, chosen(), form.title.data,
                                                        form.kind.data, form.body.data, form.language.data,
                                                        submission=form.submission.data),
@@ -346,6 +344,7 @@ def reply(thread_id):
     thread = _thread_or_404(thread_id)
     permissions.require(permissions.can_reply(current_user, thread))
     form = ReplyForm()
+    previewed = _previewed(form)  # rendered once, shown below
     if request.method == "GET":
         if gate := conduct_gate():
             return gate
@@ -356,15 +355,13 @@ def reply(thread_id):
                                                    url_for(".post", post_id=quoted.id))
         elif (draft := drafts.saved(current_user, f"thread:{thread.id}")) is not None:
             form.body.data = draft["body"]
-    elif _draft_saved(f"thread:{thread.id}", form):
-        pass
-    elif _previewed(form) is None and form.validate_on_submit():
+    elif not _draft_saved(f"thread:{thread.id}", form) and previewed is None and form.validate_on_submit():
         done = _publish(lambda: services.reply(current_user, thread, form.body.data, form.language.data,
                                                submission=form.submission.data),
                         _("Your reply is published."), post_url)
         if done:
             return done
-    return render_template("forum/reply.html", thread=thread, form=form, previewed=_previewed(form))
+    return render_template("forum/reply.html", thread=thread, form=form, previewed=previewed)
 
 
 @bp.route("/p/<id:post_id>")
@@ -380,17 +377,18 @@ def edit_post(post_id):
     post = _post_or_404(post_id)
     permissions.require(permissions.can_edit_post(current_user, post))
     form = EditPostForm()
+    previewed = _previewed(form)
     if request.method == "GET":
         form.body.data = post.body_source
         form.title.data = post.thread.title if post.is_opening else None
         form.language.data = post.language
-    elif _previewed(form) is None and form.validate_on_submit():
+    elif previewed is None and form.validate_on_submit():
         done = _publish(lambda: services.edit_post(current_user, post, form.body.data, form.title.data,
                                                    form.language.data),
                         _("Your changes are saved."), post_url)
         if done:
             return done
-    return render_template("forum/edit_post.html", post=post, form=form, previewed=_previewed(form))
+    return render_template("forum/edit_post.html", post=post, form=form, previewed=previewed)
 
 
 @bp.route("/p/<id:post_id>/delete", methods=["GET", "POST"])
