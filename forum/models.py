@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false, func, literal_column, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from forum.extensions import db
@@ -71,6 +71,10 @@ class User(UserMixin, db.Model):
         # word for word, so both databases see that the index applies.
         Index("ix_users_directory_name", "display_name", "id",
               postgresql_where=text(DIRECTORY_LISTED), sqlite_where=text(DIRECTORY_LISTED)),
+        # Names found by any part of them (forum/connect/directory.py), on PostgreSQL (pg_trgm).
+        Index("ix_users_directory_trigrams", func.lower(literal_column("display_name")).label("lower_name"), "username",
+              postgresql_using="gin", postgresql_ops={"lower_name": "gin_trgm_ops", "username": "gin_trgm_ops"},
+              postgresql_where=text(DIRECTORY_LISTED)).ddl_if(dialect="postgresql"),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -81,10 +81,10 @@ def words(text):
 
 def include_object(obj, name, type_, reflected, compare_to):
     """For Alembic's comparisons (inside the app): SQLite's FTS5 tables (migration 0010) are not
-    models, and the GIN index exists on PostgreSQL only (Alembic does not read Index.ddl_if)."""
+    models, and the GIN indexes exist on PostgreSQL only (Alembic does not read Index.ddl_if)."""
     if type_ == "table" and name.startswith("posts_fts"):
         return False
-    if type_ == "index" and name == "ix_posts_search_document":
+    if type_ == "index" and name in ("ix_posts_search_document", "ix_users_directory_trigrams"):
         return db.engine.dialect.name == "postgresql"
     return True
 

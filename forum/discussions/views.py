@@ -291,11 +291,25 @@ def _thread_parts():
     return cache.template_parts("forum/_thread_parts.html")
 
 
+# The id the buttons are rendered for once per state, then given each post's own (never a real id:
+# ids stay far below it, params.MAX_ID).
+_STAND_IN = "9999999999"
+
+
 def _mark_slots(meta):
-    """Each live post's Useful and Bookmark buttons for this member (slots of the shared thread page)."""
+    """Each live post's Useful and Bookmark buttons for this member (slots of the shared thread page):
+    rendered once per state and copied with each post's id, not once per post."""
     state = marks.marked(current_user, [post_id for post_id, _, live in meta["posts"] if live])
-    parts = _thread_parts()
-    return {f"marks-{post_id}": parts.post_marks(post_id, state[post_id], author_id != current_user.id) if live else ""
+    rendered = {}
+
+    def buttons(post_id, author_id):
+        mine = state[post_id]
+        key = (mine["useful"], mine["bookmarked"], author_id != current_user.id)
+        if key not in rendered:
+            rendered[key] = str(_thread_parts().post_marks(int(_STAND_IN), mine, key[2]))
+        return rendered[key].replace(_STAND_IN, str(post_id))
+
+    return {f"marks-{post_id}": buttons(post_id, author_id) if live else ""
             for post_id, author_id, live in meta["posts"]}
 
 

@@ -18,9 +18,12 @@ def reply(make_user):
 
 
 def pressed(page, post, label):
-    """Whether the reader's button `label` on the post says it is on (aria-pressed)."""
+    """Whether the reader's button `label` on the post, posting to the post's own address, says it is on
+    (aria-pressed)."""
     footer = page[page.index(f'id="post-{post.number}"'):]
-    found = re.search(rf'aria-pressed="(true|false)">{label}</button>', footer)
+    action = f"/p/{post.id}/" + ("useful" if label == "Useful" else "bookmark")
+    found = re.search(rf'action="{action}">\s*<input[^>]+>\s*<button[^>]+aria-pressed="(true|false)">{label}</button>',
+                      footer)
     return None if found is None else found.group(1) == "true"
 
 

@@ -238,6 +238,8 @@ def test_members_are_found_by_their_display_name(app, make_user, member_client):
     page = search(member_client, q="somchai")
     assert 'href="/u/somchai.p"' in page and "Somchai Prasert" in page
     assert "Somchai Hidden" not in page  # the directory's own rule: hidden members are not listed
+    assert 'href="/u/somchai.p"' in search(member_client, q="Pra")  # any part of the name, any case
+    assert 'href="/u/somchai.p"' not in search(member_client, q="so")  # two letters match too many to list
     # The author filter takes a display name as well as a username.
     assert found(search(member_client, q="drills", author="Somchai Prasert"), post) == [True]
     assert found(search(member_client, q="drills", author="somchai.p"), post) == [True]

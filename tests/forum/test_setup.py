@@ -11,6 +11,8 @@ from forum.models import Category, ConductAcceptance, Post, Thread, User
 from tests.conftest import count_rows, login, signed_in, user_named
 
 
+# SQLite has no trigram index (migration 0021) for Alembic to read back: include_object leaves it out.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_migrations_create_exactly_the_models_schema(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True,
