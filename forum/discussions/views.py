@@ -300,11 +300,11 @@ def _mark_slots(meta):
     """Each live post's Useful and Bookmark buttons for this member (slots of the shared thread page):
     rendered once per state and copied with each post's id, not once per post."""
     state = marks.marked(current_user, [post_id for post_id, _, live in meta["posts"] if live])
-    rendered = {}
+    rendered, reader_id = {}, current_user.id  # current_user is a proxy: looked up once, not per post
 
     def buttons(post_id, author_id):
         mine = state[post_id]
-        key = (mine["useful"], mine["bookmarked"], author_id != current_user.id)
+        key = (mine["useful"], mine["bookmarked"], author_id != reader_id)
         if key not in rendered:
             rendered[key] = str(_thread_parts().post_marks(int(_STAND_IN), mine, key[2]))
         return rendered[key].replace(_STAND_IN, str(post_id))
