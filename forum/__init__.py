@@ -46,7 +46,7 @@ def init_app(app):
     celery_init_app(app)
     cache.init_app(app)
     add_tasks(app, "forum.notifications.outbox", {"sweep_outbox": app.config["MAIL_SWEEP_EVERY_SECONDS"]})
-    add_tasks(app, "forum.tasks", {"send_watch_digests": 60.0, "flush_thread_views": 60.0})
+    add_tasks(app, "forum.tasks", {"send_watch_digests": 60.0, "send_message_digests": 60.0, "flush_thread_views": 60.0})
     _init_login(app)
 
     app.url_map.converters["id"] = params.IdConverter  # before the blueprints' routes name it
@@ -54,8 +54,9 @@ def init_app(app):
     from forum.accounts import auth
     from forum.connect import profiles, resources
     from forum.discussions import views
+    from forum.messages import views as message_views
     from forum.notifications import views as notification_views
-    for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp, resources.bp, notification_views.bp):
+    for blueprint in (auth.bp, views.bp, profiles.bp, admin.bp, resources.bp, notification_views.bp, message_views.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
 

@@ -44,7 +44,8 @@ from forum.extensions import db
 
 # Tables whose rows change a member's chrome: the column naming the member (None: every member's).
 WATCHED = {"notifications": "user_id", "conduct_acceptances": "user_id", "watches": "user_id",
-           "conduct_versions": None, "users": "id", "category_moderators": "user_id"}
+           "conduct_versions": None, "users": "id", "category_moderators": "user_id",
+           "conversation_members": "user_id"}
 EVERYONE = "*"
 TTL_SECONDS = 3600
 PREFIX = "portal:chrome:"
@@ -59,7 +60,8 @@ TABLE_GENERATIONS: dict[str, str] = {}
 UNSHOWN = {"notifications", "deliveries", "mail_preferences", "watches", "conduct_acceptances", "conduct_versions",
            "conduct_rules", "login_events", "submissions", "account_requests", "invitations", "resources",
            "moderation_actions", "cases", "reports", "case_notes", "penalties", "dismissal_proposals", "appeals",
-           "removal_messages", "post_revisions", "thread_reads"}
+           "removal_messages", "post_revisions", "thread_reads", "conversations", "conversation_members", "messages",
+           "blocks"}
 # Signing in writes the row too. The role, language and bio are read on the moderators' case pages.
 SHOWN_USER_COLUMNS = ("username", "stored_name", "status", "academy", "role", "preferred_language", "bio_html")
 PAGE_PREFIX = "portal:page:"

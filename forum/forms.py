@@ -211,6 +211,18 @@ class ReplyForm(PortalForm):
     submission = SubmissionTokenField()
 
 
+class ConversationForm(PortalForm):
+    """A new direct conversation (forum/messages)."""
+    to = StringField(_l("To"), validators=[DataRequired(), Length(max=1000)],
+                     description=_l("Usernames, separated by commas: ana.silva, somchai.p"))
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    body = _body(_l("Message"))
+
+
+class MessageForm(PortalForm):
+    body = _body(_l("Your message"))
+
+
 class EditPostForm(PortalForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(min=5, max=200)])
     body = _body(_l("Message"))

@@ -114,6 +114,7 @@ class User(UserMixin, db.Model):
     directory_hidden = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
     # Activity in watched threads and categories reaches members by e-mail in digests (forum/connect/watching.py).
     last_watch_digest_at = db.Column(db.DateTime)
+    last_message_digest_at = db.Column(db.DateTime)
 
     # Loaded when asked (permissions ask for the signed-in member only, and only of moderators): a
     # thread page loads twenty authors whose scopes nobody reads.

@@ -142,6 +142,27 @@ def can_report_member(user, member):
     return can_speak(user) and member.id != user.id and not member.is_deleted  # nobody left to report
 
 
+def can_message(user, member):
+    """Start a conversation with the member (blocks are the messages' own rule: forum/messages)."""
+    return can_speak(user) and member.id != user.id and member.status == "active"
+
+
+def can_write_in_conversation(user, membership):
+    """`membership`: the user's place in a conversation (None: not a member of it)."""
+    return can_speak(user) and membership is not None and membership.user_id == user.id and membership.left_at is None
+
+
+def can_block(user, member):
+    """Another member; the moderators and admins can always reach a member."""
+    return is_member(user) and member.id != user.id and member.role == "member"
+
+
+def can_report_message(user, message, membership):
+    """A member of its conversation, about another's message."""
+    return (can_speak(user) and membership is not None and membership.user_id == user.id
+            and message.author_id != user.id and message.number <= membership.last_number)
+
+
 def can_view_case(user, case):
     """A case about oneself stays closed to one (its reporters are named there)."""
     if case.member_id == getattr(user, "id", None):

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, UniqueConstraint
 
 from forum.extensions import db
+from forum.messages.models import Message
 from forum.models import utcnow
 
 CASE_STATUSES = ("open", "escalated", "resolved")
@@ -39,11 +40,12 @@ class Case(db.Model):
     )
 
     id = db.Column(db.Integer, primary_key=True)
-    post_id = db.Column(db.Integer, db.ForeignKey("posts.id"))  # None for a reported profile
+    post_id = db.Column(db.Integer, db.ForeignKey("posts.id"))  # None for a reported profile or message
+    message_id = db.Column(db.Integer, db.ForeignKey("messages.id"))  # a reported direct message
     member_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)  # whose conduct
     category_id = db.Column(db.Integer, db.ForeignKey("categories.id"))
     academy = db.Column(db.String(16))  # the member's, for the queue filter
-    # "post:<id>" or "user:<id>" while undecided, NULL once resolved: the unique constraint
+    # "post:<id>", "message:<id>" or "user:<id>" while undecided, NULL once resolved: the unique constraint
     # guarantees one undecided case per target even when reports arrive at the same moment.
     open_key = db.Column(db.String(40), unique=True)
     status = db.Column(db.String(16), nullable=False, default="open")
@@ -59,6 +61,7 @@ class Case(db.Model):
     previous_case_id = db.Column(db.Integer, db.ForeignKey("cases.id"))
 
     post = db.relationship("Post")
+    message = db.relationship(Message)
     member = db.relationship("User", foreign_keys=[member_id])
     category = db.relationship("Category")
     resolved_by = db.relationship("User", foreign_keys=[resolved_by_id])

@@ -14,6 +14,7 @@ from forum import cache, hooks, permissions
 from forum.accounts.personal_data import iso_time
 from forum.audit import ModerationAction
 from forum.extensions import db
+from forum.messages import services as messages
 from forum.models import Post, User, shown_name
 
 from .models import Appeal, Case, CaseNote, DismissalProposal, Penalty, Report
@@ -118,6 +119,8 @@ def case_page(case, viewer):
             select(Post).where(Post.thread_id == case.post.thread_id,
                                Post.number.between(case.post.number - 1, case.post.number + 1))
             .options(joinedload(Post.author)).order_by(Post.number)).all()
+    elif case.message is not None:
+        context = messages.with_context(case.message)
     proposals = db.session.scalars(select(DismissalProposal).where(DismissalProposal.case_id == case.id)
                                    .options(joinedload(DismissalProposal.proposed_by))).all()
     return {

@@ -18,6 +18,8 @@ from forum import permissions
 from forum.audit import log_action
 from forum.conduct import current_conduct, require_conduct_accepted
 from forum.extensions import db
+from forum.messages import services as messages
+from forum.messages.models import ConversationMember, Message
 from forum.models import Post, Thread, User, new_session_token, utcnow
 from forum.notifications.notices import notify
 from forum.notifications.outbox import commit, send_digest
@@ -106,28 +108,44 @@ def report_member(reporter: User, member: User, rule_code: str, comment: str | N
     return _file_report(reporter, member, None, None, rule_code, comment, snapshot)
 
 
-def _target_key(member: User, post: Post | None) -> str:
+def report_message(reporter: User, message: Message, place: ConversationMember | None, rule_code: str,
+                   comment: str | None) -> Case:
+    """File a report on a direct message, keeping a snapshot of it: its case goes to the global
+    moderators (a conversation has no category), who read it with the few messages before it."""
+    permissions.require(permissions.can_report_message(reporter, message, place))
+    snapshot = dict(snapshot_title=message.conversation.subject, snapshot_source=message.body_source,
+                    snapshot_html=message.body_html)
+    return _file_report(reporter, message.author, None, None, rule_code, comment, snapshot, message)
+
+
+def _target_key(member: User, post: Post | None, message: Message | None = None) -> str:
+    if message is not None:
+        return f"message:{message.id}"
     return f"post:{post.id}" if post else f"user:{member.id}"
 
 
-def already_reported(reporter: User, member: User, post: Post | None = None) -> bool:
+def already_reported(reporter: User, member: User, post: Post | None = None, message: Message | None = None) -> bool:
     """Whether the member has a report in the target's undecided case."""
     return db.session.scalar(select(Report.id).join(Report.case).where(
-        Case.open_key == _target_key(member, post), Report.reporter_id == reporter.id)) is not None
+        Case.open_key == _target_key(member, post, message), Report.reporter_id == reporter.id)) is not None
 
 
-def _open_case(member: User, post: Post | None, category_id: int | None) -> tuple[Case, bool]:
+def _open_case(member: User, post: Post | None, category_id: int | None,
+               message: Message | None = None) -> tuple[Case, bool]:
     """The undecided case of this target, created if there is none."""
-    key = _target_key(member, post)
+    key = _target_key(member, post, message)
     case = db.session.scalar(select(Case).where(Case.open_key == key))
     if case is not None:
         return case, False
-    previous = db.session.scalar(
-        select(Case.id).where(Case.post_id == post.id if post else (Case.member_id == member.id)
-                              & Case.post_id.is_(None))
-        .order_by(Case.id.desc()).limit(1))
-    case = Case(open_key=key, post_id=post.id if post else None, member_id=member.id,
-                category_id=category_id, academy=member.academy, previous_case_id=previous)
+    if message is not None:
+        earlier = Case.message_id == message.id
+    elif post is not None:
+        earlier = Case.post_id == post.id
+    else:
+        earlier = (Case.member_id == member.id) & Case.post_id.is_(None) & Case.message_id.is_(None)
+    previous = db.session.scalar(select(Case.id).where(earlier).order_by(Case.id.desc()).limit(1))
+    case = Case(open_key=key, post_id=post.id if post else None, message_id=message.id if message else None,
+                member_id=member.id, category_id=category_id, academy=member.academy, previous_case_id=previous)
     db.session.add(case)
     try:
         db.session.flush()
@@ -139,12 +157,12 @@ def _open_case(member: User, post: Post | None, category_id: int | None) -> tupl
 
 
 def _file_report(reporter: User, member: User, post: Post | None, category_id: int | None, rule_code: str,
-                 comment: str | None, snapshot: dict[str, Any]) -> Case:
+                 comment: str | None, snapshot: dict[str, Any], message: Message | None = None) -> Case:
     require_conduct_accepted(reporter)
     _check_rule(rule_code)
-    if already_reported(reporter, member, post):
+    if already_reported(reporter, member, post, message):
         raise ModerationError(ALREADY_REPORTED)
-    case, created = _open_case(member, post, category_id)
+    case, created = _open_case(member, post, category_id, message)
     now = utcnow()
     db.session.add(Report(case_id=case.id, reporter_id=reporter.id, rule_code=rule_code,
                           comment=(comment or "").strip(), created_at=now, **snapshot))
@@ -250,6 +268,11 @@ def dismiss_case(moderator: User, case: Case, reason: str) -> None:
 
 
 def _remove_post(actor: User, case: Case, rule_code: str, message: str, whole_thread: bool = False) -> None:
+    if case.message is not None:  # a direct message: removed for everyone in its conversation
+        messages.remove(case.message, utcnow())
+        log_action(actor, "remove_content", case, member=case.member, rule_code=rule_code, reason=message)
+        notify([case.member], "message_removed", case, rule=rule_code, reason=message)
+        return
     post = case.post
     if post is None:
         return
@@ -264,8 +287,8 @@ def remove_content(moderator: User, case: Case, rule_code: str, message: str, wh
     """Hide the reported post from all but moderators and its author, who is told why (an opening
     post: with its whole thread only if the moderator chose so)."""
     _check_rule(rule_code)
-    if case.post is None:
-        raise ModerationError(_l("Only a post can be removed."))
+    if case.post is None and case.message is None:
+        raise ModerationError(_l("Only a post or a message can be removed."))
     _decide(moderator, case, "removed", message)
     _remove_post(moderator, case, rule_code, message, whole_thread)
     commit()
@@ -533,6 +556,8 @@ def decide_appeal(moderator: User, appeal: Appeal, grant: bool, reason: str) -> 
     if grant:
         if case.post is not None and case.post.moderation_state == "removed":
             _set_post_state(case.post, None)
+        if case.message is not None:
+            messages.restore(case.message)
         now = utcnow()
         for penalty in db.session.scalars(select(Penalty).where(Penalty.case_id == case.id,
                                                                 Penalty.lifted_at.is_(None))):

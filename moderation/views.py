@@ -11,6 +11,8 @@ from forum.accounts.services import member_from_record_token
 from forum.conduct import ConductNotAccepted, current_conduct
 from forum.discussions.views import conduct_gate, post_url
 from forum.extensions import db, limiter
+from forum.messages import services as messages
+from forum.messages.models import Message
 from forum.models import Category, Post, User
 from forum.params import int_arg, page_arg
 
@@ -116,6 +118,22 @@ def report_member(username):
     return _report(member.display_name,
                    lambda rule, comment: services.report_member(current_user, member, rule, comment),
                    url_for("profiles.profile", username=member.username))
+
+
+@bp.route("/messages/m/<id:message_id>/report", methods=["GET", "POST"])
+@_report_rate
+def report_message(message_id):
+    """Report a direct message; only a member of its conversation can (anyone else: not found)."""
+    message = db.get_or_404(Message, message_id)
+    place = messages.membership(current_user, message.conversation_id)
+    if place is None or message.number > place.last_number:
+        abort(404)
+    if services.already_reported(current_user, message.author, message=message):
+        return _already_reported()
+    permissions.require(permissions.can_report_message(current_user, message, place))
+    return _report(message.conversation.subject,
+                   lambda rule, comment: services.report_message(current_user, message, place, rule, comment),
+                   messages.message_url(message))
 
 
 @bp.route("/reports")

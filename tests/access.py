@@ -9,6 +9,8 @@ import pytest
 from forum.connect import uploads
 from forum.discussions import services as forum_services
 from forum.extensions import db
+from forum.messages import services as messages
+from forum.messages.models import Message
 from forum.models import CategoryModerator, Resource, User, utcnow
 from forum.notifications.models import Notification
 from moderation import services
@@ -62,7 +64,9 @@ def _build_world(make_user):
     make_user("former", status="dismissed")
     thread = start_thread(author, "Plain matter", "Nothing to see").thread
     reply = forum_services.reply(author, thread, "A reply.")
-    return dict(
+    conversation = messages.start_conversation(author, "tipster", "Private matter", "Between us.")
+    return dict(conversation=conversation.id,
+        message=db.session.scalar(db.select(Message.id).where(Message.conversation_id == conversation.id)),
         author=author.id, reporter=reporter.id, open_post=open_post.id, open_case=open_case.id,
         proposed_case=proposed_case.id, removed_post=removed_post.id, decided_case=decided_case.id,
         thread=thread.id, reply=reply.id, category=category("general").id, resource=library_resource().id,

@@ -13,6 +13,7 @@ from forum.connect import directory as alumni
 from forum.discussions import services
 from forum.extensions import db
 from forum.forms import DeleteAccountForm, PasswordForm, ProfileForm
+from forum.messages import services as messages
 from forum.models import User
 
 bp = Blueprint("profiles", __name__)
@@ -31,7 +32,8 @@ def profile(username):
         # A former member's profile lists nothing: their activity is not gathered in one place any more.
         activity = services.member_activity(current_user, member, params.page_arg(), ACTIVITY_PER_PAGE,
                                             threads_only=show == "threads")
-    return render_template("profiles/profile.html", member=member, show=show, activity=activity)
+    return render_template("profiles/profile.html", member=member, show=show, activity=activity,
+                           blocked=member.id in messages.blocked_ids(current_user))
 
 
 @bp.route("/directory")

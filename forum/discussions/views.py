@@ -28,8 +28,8 @@ def _writer_key():
     return f"write:{current_user.id}" if current_user.is_authenticated else f"write:{request.remote_addr}"
 
 
-# One allowance per member for new threads, replies and edits together.
-_write_rate = limiter.shared_limit(_write_limit, scope="write", methods=["POST"], key_func=_writer_key)
+# One allowance per member for new threads, replies, edits and direct messages together.
+write_rate = limiter.shared_limit(_write_limit, scope="write", methods=["POST"], key_func=_writer_key)
 
 
 def _list_filters():
@@ -170,7 +170,7 @@ def mark_all_read():
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
-@_write_rate
+@write_rate
 def new_thread(slug):
     """Start a discussion, story or best-practice thread."""
     category = _category_or_404(slug)
@@ -179,7 +179,7 @@ def new_thread(slug):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@_write_rate
+@write_rate
 def new_thread_anywhere():
     """Start a thread from Latest, choosing its category among those the member may start one in."""
     categories = {category.slug: category for category in services.visible_categories(current_user)
@@ -314,7 +314,7 @@ def _mark_slots(meta):
 
 
 @bp.route("/p/<id:post_id>/useful", methods=["GET", "POST"])
-@_write_rate
+@write_rate
 def useful(post_id):
     """Who found the post useful; a POST finds it useful, or no longer."""
     post = _post_or_404(post_id)
@@ -334,7 +334,7 @@ def best_answer(post_id):
 
 
 @bp.route("/p/<id:post_id>/bookmark", methods=["POST"])
-@_write_rate
+@write_rate
 def bookmark(post_id):
     """Keep the post among one's bookmarks, or drop it."""
     post = _post_or_404(post_id)
@@ -352,7 +352,7 @@ def bookmarks():
 
 
 @bp.route("/t/<id:thread_id>/reply", methods=["GET", "POST"])
-@_write_rate
+@write_rate
 def reply(thread_id):
     """The full reply form (with a quoted post when asked), and sending a reply."""
     thread = _thread_or_404(thread_id)
@@ -385,7 +385,7 @@ def post(post_id):
 
 
 @bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
-@_write_rate
+@write_rate
 def edit_post(post_id):
     """Edit one's own post; the previous version stays in the history."""
     post = _post_or_404(post_id)

@@ -14,7 +14,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 TAG = re.compile(r"</?(?:a|strong|em|code|br|p|span)\b")  # the markup some messages carry
 # Proper names read the same in every language, and some words are spelt the same in one.
 SAME_EVERYWHERE = {"ILEA Bangkok", "ILEA Budapest", "ILEA Gaborone", "ILEA Roswell", "ILEA San Salvador"}
-SAME_IN = {"fr": {"Action", "Actions", "Administration", "Date", "Description", "Discussion", "Menu", "Message",
+SAME_IN = {"fr": {"Action", "Actions", "Administration", "Date", "Description", "Discussion", "Menu", "Message", "Messages",
                   "Invitation", "Invitations", "Notifications", "Page %(page)s", "Suspension", "Version %(number)s"},
            "pt": {"Menu"}}
 

@@ -86,6 +86,22 @@ ROUTES = [
     ("forum.moderate_thread", "POST", "/t/{thread}/lock", {}, roles(403, 302, scoped=403)),
     ("forum.moderate_thread", "POST", "/t/{thread}/unlock", {}, roles(403, 302, scoped=403)),
     ("forum.search", "GET", "/search?q=matter&kind=discussion&hidden=1", None, roles(200)),
+    # Direct messages: the world's conversation is between two members none of these roles is; to
+    # everyone else, moderators and admins included, it does not exist (moderators read a reported
+    # message on its case page only). A silenced member reads but does not write.
+    ("messages.inbox", "GET", "/messages", None, roles(200)),
+    ("messages.new", "GET", "/messages/new?to=author", None, roles(200, unaccepted=302, silenced=403)),
+    ("messages.new", "POST", "/messages/new", {"to": "author", "subject": "Hello", "body": "Words."},
+     roles(302, silenced=403)),
+    ("messages.conversation", "GET", "/messages/{conversation}", None, roles(404)),
+    ("messages.conversation", "POST", "/messages/{conversation}", {"body": "Words."}, roles(404)),
+    ("messages.leave", "GET", "/messages/{conversation}/leave", None, roles(404)),
+    ("messages.leave", "POST", "/messages/{conversation}/leave", {}, roles(404)),
+    ("messages.blocked", "GET", "/messages/blocked", None, roles(200)),
+    ("messages.block", "POST", "/u/author/block", {}, roles(302)),
+    ("messages.block", "POST", "/u/decider/block", {}, roles(403)),  # moderators can always reach a member
+    ("moderation.report_message", "GET", "/messages/m/{message}/report", None, roles(404)),
+    ("moderation.report_message", "POST", "/messages/m/{message}/report", RULE_REASON, roles(404)),
     # Profiles.
     ("profiles.profile", "GET", "/u/author", None, roles(200)),
     ("profiles.profile", "GET", "/u/nobody", None, roles(404)),

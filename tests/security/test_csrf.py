@@ -58,9 +58,11 @@ def test_a_token_of_another_session_fails(app, make_user, member):
 
 
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
-# Reading a thread counts a view and moves the reader's place in it (unread tracking): the writes a GET
-# may make. Neither changes anything a member made; a forged request could only mark a thread read.
-ALLOWED_ON_GET = re.compile(r"^\s*(UPDATE threads SET view_count|INSERT INTO thread_reads)", re.I)
+# Reading a thread counts a view and moves the reader's place in it (unread tracking), reading a
+# conversation moves theirs there: the writes a GET may make. None changes anything a member made; a
+# forged request could only mark something read.
+ALLOWED_ON_GET = re.compile(r"^\s*(UPDATE threads SET view_count|INSERT INTO thread_reads"
+                            r"|UPDATE conversation_members SET read_up_to)", re.I)
 
 
 @pytest.mark.parametrize("role", ["member", "admin"])
