@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_, select, update
 
 from forum import hooks
 from forum.extensions import db
+from forum.messages.models import Block, Conversation, ConversationMember, Message
 from forum.models import (
     AccountRequest,
     Bookmark,
@@ -91,6 +92,16 @@ def export(member):
                              select(ThreadRead.thread_id, ThreadRead.last_read_number, ThreadRead.updated_at)
                              .where(ThreadRead.user_id == member.id).order_by(ThreadRead.thread_id))],
     }
+    exported["direct_messages"] = [
+        {"conversation_id": conversation_id, "subject": subject, "number": number, "at": iso_time(at),
+         "state": "removed by a moderator" if removed else "visible", "body": body}
+        for conversation_id, subject, number, at, removed, body in rows(
+            select(Message.conversation_id, Conversation.subject, Message.number, Message.created_at,
+                   Message.removed_at, Message.body_source).join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Message.author_id == member.id).order_by(Message.id))]
+    exported["blocked_members"] = [{"username": username, "since": iso_time(at)} for username, at in rows(
+        select(User.username, Block.created_at).join(User, User.id == Block.blocked_id)
+        .where(Block.user_id == member.id).order_by(Block.created_at))]
     for part in hooks.member_export:
         exported.update(part(member))
     return exported
@@ -117,8 +128,12 @@ def delete_account(member):
     member.timezone, member.session_token = "UTC", new_session_token()
     # Personal data that is no moderation record: the inbox, sign-ins, settings, unsent mail.
     for model in (Delivery, Notification, LoginEvent, MailPreference, CategoryModerator, Watch, ThreadRead, Bookmark,
-                  Draft):
+                  Draft, Block):
         db.session.execute(delete(model).where(model.user_id == member.id))
+    # Their messages stay in the conversations, like their posts; they leave every conversation.
+    db.session.execute(update(ConversationMember).where(ConversationMember.user_id == member.id,
+                                                        ConversationMember.left_at.is_(None))
+                       .values(left_at=utcnow()).execution_options(synchronize_session=False))
     db.session.execute(update(Invitation).where(Invitation.user_id == member.id, Invitation.used_at.is_(None))
                        .values(used_at=utcnow()))
     db.session.execute(update(AccountRequest).where(

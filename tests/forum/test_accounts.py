@@ -3,6 +3,7 @@ import json
 
 from forum.discussions import services
 from forum.extensions import db
+from forum.messages import services as messages
 from forum.models import LoginEvent, Post, ThreadRead, User
 from forum.notifications.models import Notification
 from moderation import services as moderation
@@ -16,6 +17,9 @@ def test_a_member_downloads_their_own_data_and_nobody_elses(app, make_user):
     services.reply(bob, opening.thread, "Bob's words")
     other = start_thread(bob, title="Bob's thread", body="Bob's opening")
     moderation.report_post(alice, other, "disrespect", "Rude")
+    conversation = messages.start_conversation(bob, "alice", "Training dates", "Bob writes first")
+    messages.send(alice, messages.membership(alice, conversation.id), "Alice answers")
+    messages.block(alice, bob)
     browser = signed_in(app, alice)
     response = browser.get("/account/data.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -29,6 +33,9 @@ def test_a_member_downloads_their_own_data_and_nobody_elses(app, make_user):
     assert data["code_of_conduct_accepted"] and "Bob" not in json.dumps(data["posts"])
     assert isinstance(data["notifications"], list)
     assert [(r["thread_id"], r["up_to_post"]) for r in data["threads_read"]] == [(opening.thread_id, 1)]  # own post
+    assert [(m["subject"], m["number"], m["body"]) for m in data["direct_messages"]] == [
+        ("Training dates", 2, "Alice answers")]  # her own messages, not Bob's
+    assert [b["username"] for b in data["blocked_members"]] == ["bob"]
     assert "Download my data" in page_text(browser.get("/account/data"))
 
 
@@ -36,6 +43,7 @@ def test_deleting_an_account_anonymizes_it_and_keeps_posts_and_moderation_record
     alice, moderator = make_user("alice", bio_source="About me"), make_user("mod", role="moderator")
     make_user("boss", role="admin")
     opening = start_thread(alice, title="Field notes", body="Alice's text")
+    conversation = messages.start_conversation(alice, "mod", "Question", "Alice's message")
     moderation.report_post(moderator, opening, "disrespect", "Check")
     case = db.session.scalar(db.select(Case))
     moderation.warn_member(moderator, case, "disrespect", "Mind the tone")
@@ -70,6 +78,9 @@ def test_deleting_an_account_anonymizes_it_and_keeps_posts_and_moderation_record
         Notification.user_id == alice.id)) == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(LoginEvent).where(
         LoginEvent.user_id == alice.id)) == 0
+    # Her messages stay where they were said, under "Former member"; she is out of the conversation.
+    kept = unescaped_page_text(reader.get(f"/messages/{conversation.id}"))
+    assert "Alice's message" in kept and "Former member</a> (left)" in kept
 
 
 def test_a_member_without_a_password_confirms_with_the_box_and_the_last_admin_cannot_leave(app, make_user):
