@@ -10,6 +10,7 @@ from forum.accounts import services as account_services
 from forum.config import instance_secret
 from forum.discussions import services
 from forum.extensions import db
+from forum.messages import services as messages
 from forum.models import Category, ConductAcceptance, User
 from forum.notifications.outbox import commit
 from forum.seed import seed_portal
@@ -178,3 +179,7 @@ def _seed_content():
         "graduates and access current resources for law enforcement professionals.\n\n"
         "Please read the [Code of Conduct](/conduct) before you post.", "en")
     services.set_thread_flags(admin, welcome, pinned=True)
+    # A message waiting in the first demo member's inbox (answering asks her to accept the Code first).
+    somchai = next(u for u in staff if u.username == "member2")
+    messages.start_conversation(somchai, "member, moderator", "Checkpoint drills in Bangkok",
+                                "Hello Ana! We met at the Bangkok session. Shall I share the checklist my unit uses?")

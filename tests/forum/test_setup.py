@@ -59,7 +59,10 @@ def test_seed_demo_is_idempotent_and_prints_accounts(app, monkeypatch):
     assert {"budapest", "bangkok", "gaborone", "san-salvador", "roswell"} <= academies
     member = user_named("member")
     assert db.session.scalar(db.select(ConductAcceptance).where(ConductAcceptance.user_id == member.id)) is None
-    login(app.test_client(), "member", password="demo-password-42")
+    browser = app.test_client()
+    login(browser, "member", password="demo-password-42")
+    inbox = browser.get("/messages").get_data(as_text=True)  # a message from Somchai waits, once
+    assert inbox.count("Checkpoint drills in Bangkok") == 1 and "1 new" in inbox
 
 
 def test_create_admin(app):
