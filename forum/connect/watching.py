@@ -32,7 +32,7 @@ from forum.notifications.notices import digest_items, notify
 from forum.notifications.outbox import commit, send_digest
 
 # Kinds of notification made here; their e-mail goes into the watch digest.
-KINDS = ("reply", "new_thread", "mention")
+KINDS = ("reply", "new_thread", "mention", "best_answer")
 # "@name" at the start or after a space or punctuation (not inside an e-mail address); a trailing dot
 # or hyphen ends the sentence, not the name.
 _MENTION = re.compile(r"(?<![\w@])@([a-z0-9_](?:[a-z0-9_.-]{0,30}[a-z0-9_])?)", re.IGNORECASE)
@@ -185,6 +185,13 @@ def _announce_mentions(post, usernames):
     return {member.id for member in members}
 
 
+def announce_best_answer(post, chooser):
+    """Tell a reply's author that it was marked the thread's most useful answer (not when they marked
+    it themselves, as the thread's author or a moderator)."""
+    if post.author_id != chooser.id and post.author.is_active:
+        notify([post.author], "best_answer", post_id=post.id, thread_id=post.thread_id, via="best_answer")
+
+
 # --- showing a notification --------------------------------------------------------------------
 
 def preload(notifications):
@@ -243,6 +250,7 @@ MESSAGES = {
     "reply": _l("%(author)s replied in “%(title)s”."),
     "new_thread": _l("%(author)s started “%(title)s”."),
     "mention": _l("%(author)s mentioned you in “%(title)s”."),
+    "best_answer": _l("Your answer in “%(title)s” is marked as the most useful."),
 }
 UNAVAILABLE = _l("A post you were told about is no longer available.")
 
@@ -252,7 +260,7 @@ def describe(notification, external=False):
     is visible: one hidden or removed since reads as no longer available. 'manage' leads to the page
     to mute the thread or stop watching ('unwatch': whether there is something to stop watching)."""
     manage = url_for("forum.notification_watching", notification_id=notification.id, _external=external)
-    unwatch = notification.kind != "mention"
+    unwatch = notification.kind in ("reply", "new_thread")
     post = shown_post(notification)
     if post is None:
         return {"text": UNAVAILABLE, "url": url_for("notifications.index", _external=external),

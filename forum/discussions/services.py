@@ -294,6 +294,8 @@ def choose_best_answer(user: User, thread: Thread, post: Post) -> bool:
                         and not post.is_opening and not post.is_deleted and not post.is_hidden)
     chosen = thread.best_post_id != post.id
     thread.best_post_id = post.id if chosen else None
+    if chosen:
+        watching.announce_best_answer(post, user)
     commit()
     return chosen
 

@@ -5,6 +5,7 @@ import pytest
 from forum.discussions import services
 from forum.extensions import db
 from forum.models import Thread
+from forum.notifications.models import Notification
 from tests.conftest import category, page_text, signed_in
 
 
@@ -29,8 +30,14 @@ def test_the_author_marks_the_most_useful_answer_and_everyone_sees_it_first(app,
         < page.index("An early answer")
     assert 'id="best-post-3"' in page and 'id="post-3"' in page  # also in its place
     assert "Unmark as the most useful answer" in page_text(author.get(f"/t/{thread.id}"))
+    expert = signed_in(app, "expert")  # told once, in-app and in the watch digest
+    assert "Your answer in “Handling digital evidence” is marked as the most useful." in \
+        page_text(expert.get("/notifications"))
     author.post(f"/p/{best.id}/best", data={})  # again: unmarked
     assert "Most useful answer" not in page_text(member_client.get(f"/t/{thread.id}"))
+    author.post(f"/p/{best.id}/best", data={})  # chosen again later: told again
+    assert db.session.scalar(db.select(db.func.count(Notification.id)).where(
+        Notification.kind == "best_answer")) == 2
 
 
 def test_only_the_author_and_moderators_choose_and_only_on_best_practices(app, member_client, moderator_client,
