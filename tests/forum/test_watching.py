@@ -1,10 +1,14 @@
 """Watching threads and categories, @mentions: who is notified, what the notice and the digest mail
 show (never hidden content), muting and unwatching from the notification itself."""
+import importlib.util
 import re
 import time
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from sqlalchemy import select, update
 
 from forum import tasks
@@ -331,3 +335,19 @@ def test_the_worker_mails_three_replies_in_one_digest(portal, worker, smtp_serve
 
     (message,) = smtp_server.to(author.email)
     assert parts(message)[0].count("Bob replied in “Worker thread”.") == 3
+
+
+def test_posts_written_before_mentions_were_links_get_them_from_migration_0023(app, make_user):
+    make_user("somchai.p")
+    post = start_thread(make_user("writer"), "Field notes", "Thanks @somchai.p, and write to me@example.org")
+    db.session.execute(db.update(Post).where(Post.id == post.id).values(body_html="<p>as rendered before</p>"))
+    db.session.commit()
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0023_mention_links.py"
+    spec = importlib.util.spec_from_file_location("mention_links", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with db.engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
+        migration.upgrade()
+    db.session.expire_all()
+    html = db.session.get(Post, post.id).body_html
+    assert 'href="/u/somchai.p"' in html and 'href="/u/example.org"' not in html
