@@ -245,6 +245,14 @@ def remembered(user_id: int, name: str, compute: Callable[[], Any], also: tuple[
     return value
 
 
+def prefetch(user_id: int, *wanted: tuple[str, tuple[str, ...]]) -> None:
+    """Read in one round trip what `remembered(user_id, name, also=also)` will read for each (name,
+    also) of `wanted`: a page that shows several of the member's values pays one trip to the store."""
+    if store().usable and has_request_context():
+        topics = dict.fromkeys(f"gen:{topic}" for _, also in wanted for topic in also)
+        _read([*_generation_keys(user_id), *topics, *(f"{user_id}:{name}" for name, _ in wanted)])
+
+
 def remember_now(user_id: int, name: str, value: Any, also: tuple[str, ...] = ()) -> None:
     """Remember `value` as `remembered` would have computed it now: after a write whose outcome the
     writer knows, the next request need not read it back."""

@@ -63,8 +63,13 @@ def watch_state(user, thread=None, category=None):
             state["thread" if thread_id is not None else "category"] = mode
         return state
 
-    name = f"watch:t{thread.id}" if thread is not None else f"watch:c{category_id}"
+    name, _ = remembered_as(thread, category_id)
     return cache.remembered(user.id, name, load)
+
+
+def remembered_as(thread=None, category_id=None):
+    """(name, generations) of a member's watch state of the thread or category in the cache."""
+    return (f"watch:t{thread.id}" if thread is not None else f"watch:c{category_id}"), ()
 
 
 def set_watch(user, mode, thread=None, category=None):

@@ -31,7 +31,13 @@ def saved(user, key):
                                   .order_by(Draft.updated_at.desc()).limit(KEPT))
         return {row.key: {"title": row.title, "body": row.body} for row in rows}
 
-    return cache.remembered(user.id, "drafts", compute, also=(_generation(user.id),)).get(key)
+    name, also = remembered_as(user)
+    return cache.remembered(user.id, name, compute, also=also).get(key)
+
+
+def remembered_as(user):
+    """(name, generations) of the member's drafts in the cache (cache.prefetch)."""
+    return "drafts", (_generation(user.id),)
 
 
 def save(user, key, title, body):

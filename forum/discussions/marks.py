@@ -71,9 +71,15 @@ def marked(user, post_ids):
             found.setdefault(str(post_id), []).append(mark)
         return found
 
-    found = cache.remembered(user.id, "marks:" + ",".join(map(str, ids)), compute, also=(_generation(user.id),))
+    name, also = remembered_as(user, ids)
+    found = cache.remembered(user.id, name, compute, also=also)
     return {post_id: {"useful": "useful" in found.get(str(post_id), ()),
                       "bookmarked": "bookmarked" in found.get(str(post_id), ())} for post_id in ids}
+
+
+def remembered_as(user, post_ids):
+    """(name, generations) of the member's marks of these posts in the cache (cache.prefetch)."""
+    return "marks:" + ",".join(map(str, sorted(set(post_ids)))), (_generation(user.id),)
 
 
 def who_found_useful(post):

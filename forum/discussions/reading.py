@@ -36,8 +36,14 @@ def read_up_to(user, thread_ids):
                                   .where(ThreadRead.user_id == user.id, ThreadRead.thread_id.in_(ids)))
         return {str(thread_id): number for thread_id, number in rows}  # JSON keys
 
-    found = cache.remembered(user.id, _name(ids), compute, also=(_generation(user.id),))
+    name, also = remembered_as(user, ids)
+    found = cache.remembered(user.id, name, compute, also=also)
     return {int(thread_id): number for thread_id, number in found.items()}
+
+
+def remembered_as(user, thread_ids):
+    """(name, generations) of the member's positions in these threads in the cache (cache.prefetch)."""
+    return _name(sorted(set(thread_ids))), (_generation(user.id),)
 
 
 def _name(thread_ids):
