@@ -142,6 +142,9 @@ def category(slug):
 
     page = permissions.shared(current_user, ("category", slug, filters, position), build)
     category = SimpleNamespace(**page.meta["category"])
+    if permissions.is_member(current_user):  # the reader's own parts below, in one round trip to the cache
+        cache.prefetch(current_user.id, watching.remembered_as(category_id=category.id),
+                       reading.remembered_as(current_user, [thread_id for thread_id, _ in page.meta["listed"]]))
     watch = watching.watch_state(current_user, category=category)
     return page.filled(watch=cache.template_parts("_macros/watching.html").category_watch(category, watch),
                        **_unread_slots(page.meta))
