@@ -34,6 +34,6 @@ def test_each_domain_gives_the_worker_its_tasks_and_the_beat_its_schedule(app):
     celery.loader.import_default_modules()  # what `celery -A worker worker` does at start
     schedule = {entry["task"] for entry in celery.conf.beat_schedule.values()}
     assert schedule == {"forum.notifications.outbox.sweep_outbox", "forum.tasks.send_watch_digests",
-                        "forum.tasks.flush_thread_views", "moderation.tasks.send_digests",
+                        "forum.tasks.send_message_digests", "forum.tasks.flush_thread_views", "moderation.tasks.send_digests",
                         "moderation.tasks.remind_stale_cases"}
     assert schedule | {"forum.notifications.outbox.deliver"} <= set(celery.tasks)
