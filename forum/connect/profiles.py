@@ -1,7 +1,7 @@
 """Alumni profiles: the directory, reading any member's, editing one's own, changing the password."""
 import json
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
@@ -42,6 +42,15 @@ def directory():
     filters = alumni.filters_from(request.args)
     return render_template("profiles/directory.html", filters=filters,
                            members=alumni.page_of(filters, params.page_arg()), countries=alumni.countries())
+
+
+@bp.route("/members/complete")
+def complete():
+    """The composer's "@" suggestions as JSON: [{"username", "name"}] (static/js/portal.js)."""
+    found = [{"username": username, "name": name} for username, name in alumni.completions(request.args.get("q", "")[:40])]
+    response = jsonify(found)
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])

@@ -55,3 +55,32 @@ def test_a_reply_typed_in_the_thread_is_there_again_after_a_reload(serve, new_pa
     page.on("dialog", lambda dialog: dialog.accept())  # the unsent-text warning: leave anyway
     page.reload()
     assert page.input_value("#body") == "Seal it twice"
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_typing_an_at_sign_suggests_members_to_mention(serve, new_page, make_user, size):
+    make_user("writer")
+    make_user("somchai.p", display_name="Somchai Prasert")
+    make_user("somsak.k", display_name="Somsak Kaew")
+    thread = start_thread(make_user("other"), title="Border checkpoints", body="Opening words").thread
+    base = serve()
+    page = new_page(**(DESKTOP if size == "desktop" else PHONE))
+    sign_in(page, base, "writer")
+    page.goto(f"{base}/t/{thread.id}")
+    box = page.locator("textarea[name=body]")
+    box.press_sequentially("Thanks @soms")
+    options = page.locator("[role=listbox] [role=option]")
+    options.first.wait_for()
+    assert options.all_inner_texts() == ["Somsak Kaew @somsak.k"]
+    assert box.get_attribute("aria-activedescendant") == options.first.get_attribute("id")
+    assert serious_violations(page) == []
+    box.press("Backspace")  # "@som": both, the shorter username first
+    options.nth(1).wait_for()
+    box.press("ArrowDown")
+    box.press("Enter")
+    assert box.input_value() == "Thanks @somchai.p "  # the second, chosen with the arrow; the list closes
+    assert page.locator("[role=listbox]").is_hidden()
+    box.press_sequentially("and @somc")
+    options.first.wait_for()
+    box.press("Escape")
+    assert page.locator("[role=listbox]").is_hidden() and box.input_value() == "Thanks @somchai.p and @somc"

@@ -228,3 +228,25 @@ def test_a_deleted_accounts_profile_lists_nothing(app, make_user, member_client)
     signed_in(app, gone).post("/account/delete", data={"password": PASSWORD, "understood": "y"})
     page = unescaped_page_text(member_client.get(f"/u/former-{gone.id}"))
     assert "Former member" in page and "Words of someone gone" not in page
+
+
+def test_the_composer_suggests_listed_members_by_username_or_a_word_of_their_name(app, make_user, member_client):
+    make_user("somchai.p", display_name="Somchai Prasert")
+    make_user("prasit", display_name="Niran Chaiyaporn")
+    make_user("pra.hidden", display_name="Pravit Hidden", directory_hidden=True)
+    make_user("pra.gone", display_name="Prasong Gone", status="dismissed")
+
+    def suggested(q):
+        answer = member_client.get(f"/members/complete?q={q}")
+        assert answer.mimetype == "application/json" and "private" in answer.headers["Cache-Control"]
+        return [member["username"] for member in answer.get_json()]
+
+    assert suggested("PRA") == ["prasit", "somchai.p"]  # a username, a later word of a name; shortest first
+    assert suggested("@som") == ["somchai.p"]
+    assert suggested("so") == []  # two letters match too many
+    assert suggested("rasert") == []  # inside a word, not its start
+    assert member_client.get("/members/complete?q=som").get_json()[0] == {"username": "somchai.p",
+                                                                           "name": "Somchai Prasert"}
+    with count_queries() as statements:
+        suggested("niran")
+    assert len([s for s in statements if "LIKE" in s]) == 1

@@ -107,6 +107,7 @@ ROUTES = [
     ("profiles.profile", "GET", "/u/nobody", None, roles(404)),
     ("profiles.profile", "GET", "/u/author?show=posts&page=2", None, roles(200)),
     ("profiles.profile", "GET", "/u/former", None, roles(200)),  # dismissed: "no longer a member"
+    ("profiles.complete", "GET", "/members/complete?q=aut", None, roles(200)),
     ("profiles.directory", "GET", "/directory", None, roles(200)),
     ("profiles.directory", "GET", "/directory?q=art&academy=bangkok&year=2019&country=Thailand&agency=police&page=2",
      None, roles(200)),
